@@ -1,0 +1,244 @@
+"""Take record files (YAML or JSON); give validated records that remember their source.
+
+Parsing keeps the line and column of every key, so that a pydantic error on
+``子项目[2].金额`` is reported at the line where that amount is written.
+Dates and decimals stay exactly as typed: ``2019.1.1`` is text, ``39900834.66``
+is a ``Decimal``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Optional
+
+from pydantic import ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
+from ruamel.yaml.error import MarkedYAMLError
+
+from .errors import DataError, Problem, display_path
+from .model import FORM_MODELS, FormBase, edition_for_year
+
+Position = tuple[int, int]
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class _Constructor(RoundTripConstructor):
+    """Round-trip constructor that keeps dates as text and floats as Decimal."""
+
+
+def _decimal(constructor: RoundTripConstructor, node: Any) -> Any:
+    text = node.value.replace("_", "")
+    try:
+        return Decimal(text)
+    except InvalidOperation:  # .inf / .nan: let the model reject it
+        return text
+
+
+def _plain_text(constructor: RoundTripConstructor, node: Any) -> str:
+    return node.value
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:float", _decimal)
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _plain_text)
+
+
+def _yaml() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.Constructor = _Constructor
+    yaml.allow_duplicate_keys = False
+    return yaml
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a record came from, and the position of each of its keys."""
+
+    path: Path
+    shown: str
+    positions: dict[tuple, Position]
+
+    def locate(self, loc: tuple) -> Position:
+        """Line/column of the deepest known key on ``loc``."""
+        loc = tuple(loc)
+        while loc:
+            if loc in self.positions:
+                return self.positions[loc]
+            loc = loc[:-1]
+        return self.positions.get((), (1, 1))
+
+    def problem(self, loc: tuple, code: str, message: str, severity: str = "error") -> Problem:
+        """A problem located at ``loc`` in this source."""
+        line, col = self.locate(loc)
+        return Problem(self.shown, line, col, code, message, severity)
+
+
+def _plain(node: Any, path: tuple, positions: dict, source: str, problems: list) -> Any:
+    """Turn ruamel's commented containers into plain data, recording positions."""
+    if isinstance(node, CommentedMap):
+        result = {}
+        for key in node:
+            line, col = node.lc.key(key)
+            positions[path + (key,)] = (line + 1, col + 1)
+            result[str(key)] = _plain(node[key], path + (key,), positions, source, problems)
+        return result
+    if isinstance(node, CommentedSeq):
+        result_list = []
+        for index, item in enumerate(node):
+            line, col = node.lc.item(index)
+            positions[path + (index,)] = (line + 1, col + 1)
+            result_list.append(_plain(item, path + (index,), positions, source, problems))
+        return result_list
+    if isinstance(node, str):
+        text = str(node)
+        if _CONTROL.search(text):
+            line, col = positions.get(path, (0, 0))
+            problems.append(Problem(source, line, col, "E105", "文本中含有控制字符（不可见字符），请删除"))
+        return text
+    if isinstance(node, bool):
+        return bool(node)
+    if isinstance(node, int):
+        return int(node)
+    return node
+
+
+def read_mapping(path: Path, root: Optional[Path] = None) -> tuple[dict, Source]:
+    """Parse one YAML/JSON file into a plain mapping and its key positions."""
+    shown = display_path(path, root)
+    try:
+        raw = Path(path).read_bytes()
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DataError([Problem(shown, line, 0, "E101", "文件不是UTF-8编码，请用UTF-8保存")]) from None
+    except OSError as exc:
+        raise DataError([Problem(shown, 0, 0, "E100", f"无法读取文件：{exc.strerror}")]) from None
+    try:
+        data = _yaml().load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        what = exc.problem or exc.context or "格式错误"
+        raise DataError([Problem(shown, line, col, "E102", f"YAML/JSON格式错误：{what}")]) from None
+    except Exception as exc:  # ruamel raises several unrelated types for bad input
+        raise DataError([Problem(shown, 0, 0, "E102", f"YAML/JSON格式错误：{exc}")]) from None
+    positions: dict[tuple, Position] = {(): (1, 1)}
+    problems: list[Problem] = []
+    if data is None:
+        data = CommentedMap()
+    if not isinstance(data, CommentedMap):
+        raise DataError([Problem(shown, 1, 1, "E103", "记录文件的顶层应是“键: 值”的映射")])
+    plain = _plain(data, (), positions, shown, problems)
+    if problems:
+        raise DataError(problems)
+    return plain, Source(Path(path), shown, positions)
+
+
+_PYDANTIC_MESSAGES = {
+    "missing": "缺少必填项",
+    "extra_forbidden": "未知的字段（是否拼写错误？）",
+    "decimal_parsing": "应为金额（数字）",
+    "decimal_type": "应为金额（数字）",
+    "string_type": "应为文字",
+    "list_type": "应为列表",
+    "bool_type": "应为 true 或 false",
+    "bool_parsing": "应为 true 或 false",
+    "literal_error": "取值不在允许的范围内",
+    "too_short": "内容太少",
+    "too_long": "内容太多",
+    "model_type": "应为“键: 值”的映射",
+    "dict_type": "应为“键: 值”的映射",
+    "finite_number": "金额必须是有限的数字",
+}
+
+
+def _field_name(loc: tuple) -> str:
+    parts = []
+    for part in loc:
+        if isinstance(part, int):
+            parts.append(f"[{part + 1}]")
+        else:
+            parts.append(("." if parts else "") + str(part))
+    return "".join(parts) or "记录"
+
+
+def validation_problems(exc: ValidationError, source: Source) -> list[Problem]:
+    """Translate pydantic's errors into located problems in plain Chinese."""
+    problems = []
+    for error in exc.errors(include_url=False):
+        loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        kind = error["type"]
+        if kind == "value_error":
+            message = str(error.get("ctx", {}).get("error", error["msg"]))
+        else:
+            message = _PYDANTIC_MESSAGES.get(kind, error["msg"])
+        if kind == "literal_error":
+            expected = error.get("ctx", {}).get("expected", "")
+            message += f"，可选：{expected}"
+        code = {"missing": "E111", "extra_forbidden": "E112"}.get(kind, "E110")
+        if kind in ("decimal_parsing", "decimal_type", "finite_number") or "金额" in message:
+            code = "E113"
+        problems.append(source.problem(loc, code, f"{_field_name(loc)}：{message}"))
+    return problems
+
+
+@dataclass(frozen=True)
+class LoadedForm:
+    """A validated 绩效目标申报表 record with its year, unit folder and source."""
+
+    form: FormBase
+    year: int
+    unit_folder: str
+    edition: str
+    source: Source
+
+    @property
+    def stem(self) -> str:
+        """File name without extension, e.g. ``01-劳动人事争议仲裁工作专项``."""
+        return self.source.path.stem
+
+
+def load_form(path: Path, year: int, unit_folder: str, root: Optional[Path] = None) -> LoadedForm:
+    """Read and validate one project record; the edition follows the year unless pinned."""
+    data, source = read_mapping(path, root)
+    pinned = data.get("版式")
+    if pinned is not None and str(pinned) not in FORM_MODELS:
+        raise DataError([source.problem(("版式",), "E114", f"版式：没有“{pinned}”版式，可选：{'、'.join(FORM_MODELS)}")])
+    try:
+        edition = str(pinned) if pinned is not None else edition_for_year(year)
+    except ValueError as exc:
+        raise DataError([source.problem((), "E301", str(exc))]) from None
+    if pinned is not None:
+        data["版式"] = str(pinned)
+    model = FORM_MODELS[edition]
+    try:
+        form = model.model_validate(data)
+    except ValidationError as exc:
+        raise DataError(validation_problems(exc, source)) from None
+    return LoadedForm(form, year, unit_folder, edition, source)
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    """Validate record files named on the command line: ``python -m budgetdocs.loader FILE…``."""
+    import sys
+
+    problems: list[Problem] = []
+    for name in argv if argv is not None else sys.argv[1:]:
+        path = Path(name)
+        year = next((int(p) for p in path.parts if p.isdigit() and len(p) == 4), 2023)
+        try:
+            load_form(path, year, path.parent.name)
+        except DataError as exc:
+            problems.extend(exc.problems)
+    for problem in sorted(problems):
+        print(problem)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
