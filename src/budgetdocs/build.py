@@ -1,0 +1,195 @@
+"""Take a project folder, a year and units; decide what to write where, and write it.
+
+The builder loads every record first (collecting all problems), renders every
+document in memory, and only then moves the files into place, so a failed run
+leaves earlier outputs exactly as they were.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Iterable, Optional, Sequence
+
+from .errors import DataError, Problem, UsageError
+from .layout import BUILTIN_TEMPLATES, make_environment, render_html
+from .loader import LoadedForm, load_form
+from .tree import parse
+from .units import Registry, Unit, load_registry
+from .writers import FORMATS, WRITERS
+
+RECORD_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+@dataclass(frozen=True)
+class Project:
+    """The user's project folder: ``data/``, ``templates/`` (optional) and ``output/``."""
+
+    root: Path
+    data: Path
+    out: Path
+
+    @classmethod
+    def at(cls, root: Path, data: Optional[Path] = None, out: Optional[Path] = None) -> "Project":
+        """Project rooted at ``root`` with optional other data/output folders."""
+        root = root.resolve()
+        return cls(root, (data or root / "data").resolve(), (out or root / "output").resolve())
+
+    @property
+    def templates(self) -> Path:
+        """The user's template overrides (may not exist)."""
+        return self.root / "templates"
+
+    def registry(self) -> Registry:
+        """The unit registry, ``data/units.yaml``."""
+        path = self.data / "units.yaml"
+        if not path.is_file():
+            raise UsageError(f"找不到单位登记文件 {path}（应在数据目录下的 units.yaml）")
+        return load_registry(path, self.root)
+
+
+@dataclass
+class Output:
+    """One file to write: its path and bytes."""
+
+    path: Path
+    data: bytes
+
+
+@dataclass
+class Plan:
+    """What one run renders: per unit, its loaded forms."""
+
+    year: int
+    units: list[tuple[Unit, list[LoadedForm]]] = field(default_factory=list)
+
+
+def record_files(folder: Path) -> list[Path]:
+    """Record files of one unit and year, in file-name order."""
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in RECORD_SUFFIXES)
+
+
+def units_with_records(project: Project, year: int) -> list[str]:
+    """Folder names under ``data/<year>/`` that hold records."""
+    year_dir = project.data / str(year)
+    if not year_dir.is_dir():
+        return []
+    return sorted(d.name for d in year_dir.iterdir() if d.is_dir() and record_files(d))
+
+
+def plan(project: Project, year: int, unit_names: Sequence[str], every: bool) -> Plan:
+    """Resolve units, check the year has data, load and validate every record."""
+    registry = project.registry()
+    available = units_with_records(project, year)
+    if not available:
+        years = sorted(d.name for d in project.data.iterdir() if d.is_dir() and d.name.isdigit())
+        raise UsageError(f"{year}年没有数据（{project.data / str(year)} 不存在或为空）。有数据的年度：{'、'.join(years) or '无'}")
+    if every:
+        chosen = []
+        for folder in available:
+            unit = registry.by_folder(folder)
+            if unit is None:
+                raise UsageError(f"数据目录 {folder} 不是已登记单位的简称（见 data/units.yaml）")
+            chosen.append(unit)
+    else:
+        chosen = [registry.resolve(name) for name in unit_names]
+        for unit in chosen:
+            if unit.folder not in available:
+                raise UsageError(
+                    f"{unit.full_name}在{year}年没有记录（应在 data/{year}/{unit.folder}/）。"
+                    f"{year}年有记录的单位：{'、'.join(available)}"
+                )
+    result = Plan(year)
+    problems: list[Problem] = []
+    for unit in chosen:
+        forms = []
+        for path in record_files(project.data / str(year) / unit.folder):
+            try:
+                forms.append(load_form(path, year, unit.folder, project.root))
+            except DataError as exc:
+                problems.extend(exc.problems)
+        result.units.append((unit, forms))
+    if problems:
+        raise DataError(problems)
+    return result
+
+
+def _display_stem(loaded: LoadedForm) -> str:
+    """Project part of an output name: the record's file name without its order prefix."""
+    stem = loaded.stem
+    head, sep, rest = stem.partition("-")
+    return rest if sep and head.isdigit() and rest else stem
+
+
+def form_documents(year: int, unit: Unit, forms: list[LoadedForm]) -> list[tuple[str, dict]]:
+    """(output stem, template context) for each document of one unit's forms.
+
+    One form gives ``绩效目标申报表-<项目>``; several give one 汇总表 with a cover,
+    one section (and one sheet) per form, as in seed 003.
+    """
+    items = [
+        {"form": f.form, "unit": unit, "year": year, "edition": f.edition, "sheet": _display_stem(f)}
+        for f in forms
+    ]
+    sample = any(f.form.sample for f in forms)
+    if len(forms) == 1:
+        title = f"{forms[0].form.name}绩效目标申报表"
+        return [(f"绩效目标申报表-{_display_stem(forms[0])}", {"title": title, "forms": items, "cover": None, "sample": sample, "author": unit.full_name})]
+    title = f"{unit.full_name}{year}年度项目绩效目标汇总表"
+    return [(f"{year}年度项目绩效目标汇总表", {"title": title, "forms": items, "cover": title, "sample": sample, "author": unit.full_name})]
+
+
+def render_outputs(project: Project, the_plan: Plan, formats: Sequence[str]) -> list[Output]:
+    """Render every document of the plan in memory, in every requested format."""
+    env = make_environment(project.templates)
+    folders = [project.templates, BUILTIN_TEMPLATES]
+    date = datetime(the_plan.year, 1, 1)
+    outputs: list[Output] = []
+    for unit, forms in the_plan.units:
+        folder = project.out / str(the_plan.year) / unit.folder
+        for stem, context in form_documents(the_plan.year, unit, forms):
+            html = render_html(env, "forms.html.j2", **context)
+            tree = parse(html) if ("docx" in formats or "xlsx" in formats) else None
+            for fmt in formats:
+                if fmt == "pdf":
+                    data = WRITERS["pdf"](html, folders, BUILTIN_TEMPLATES)
+                else:
+                    data = WRITERS[fmt](tree, date)
+                outputs.append(Output(folder / f"{stem}.{fmt}", data))
+    return outputs
+
+
+def write_all(outputs: Iterable[Output], out_root: Path) -> list[Path]:
+    """Move every output into place atomically (temp file in the same folder, then rename)."""
+    out_root = out_root.resolve()
+    written = []
+    staged = []
+    try:
+        for output in outputs:
+            path = output.path.resolve()
+            if not path.is_relative_to(out_root):
+                raise UsageError(f"拒绝写到输出目录之外：{path}")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(output.data)
+            staged.append((tmp, path))
+        for tmp, path in staged:
+            os.replace(tmp, path)
+            written.append(path)
+    finally:
+        for tmp, _ in staged:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    return written
+
+
+def check_formats(formats: Sequence[str]) -> list[str]:
+    """Validate a list of format names."""
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise UsageError(f"未知的输出格式：{'、'.join(unknown)}（可选：{','.join(FORMATS)}）")
+    return list(dict.fromkeys(formats))

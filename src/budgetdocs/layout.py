@@ -1,0 +1,118 @@
+"""Take a validated record and a template name; give the document's HTML layout.
+
+The HTML is the single layout of a document: the PDF writer hands it to
+WeasyPrint as is, and :mod:`budgetdocs.tree` parses it for the DOCX and XLSX
+writers.  Templates run in a sandbox with autoescaping and ``StrictUndefined``:
+record text is data, and a missing field is an error rather than a blank on an
+official form.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterable, Optional, Sequence
+
+from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from .model import paragraphs
+
+BUILTIN_TEMPLATES = Path(str(resources.files("budgetdocs") / "templates"))
+
+# Money styles: how an amount is printed, and the Excel number format that
+# prints it the same way.  Cents are shown only where the amount has them,
+# except in the "cents" style that always shows two decimals (2023 forms).
+MONEY_STYLES = ("plain", "grouped", "cents")
+
+
+def format_money(value: Optional[Decimal], style: str = "grouped") -> tuple[str, str]:
+    """Printed text and Excel number format of an amount (blank for ``None``)."""
+    if style not in MONEY_STYLES:
+        raise ValueError(f"unknown money style {style!r}")
+    if value is None:
+        return "", ""
+    has_cents = value != value.to_integral_value()
+    if style == "cents" or has_cents:
+        quantized = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        if style == "plain":
+            return f"{quantized:f}", "0.00"
+        return f"{quantized:,.2f}", "#,##0.00"
+    whole = value.to_integral_value()
+    if style == "plain":
+        return f"{whole:f}", "0"
+    return f"{whole:,f}", "#,##0"
+
+
+def merge_spans(rows: Sequence[Sequence[str]], merge_depth: int) -> list[list[Optional[int]]]:
+    """Rowspans for a grid whose first ``merge_depth`` columns merge equal neighbours.
+
+    Column *k* merges a run of equal, non-empty consecutive cells only within a
+    run of its column *k-1* (a 二级 never merges across two 一级 blocks).
+    Returns, per row and column, the rowspan of an anchor cell or ``None``
+    for a cell covered by the anchor above it.
+    """
+    count = len(rows)
+    spans: list[list[Optional[int]]] = [[1] * len(r) for r in rows]
+    # block[i] identifies the run row i belongs to in the previous column.
+    block = [0] * count
+    for col in range(merge_depth):
+        new_block = [0] * count
+        start = 0
+        run_id = 0
+        for i in range(1, count + 1):
+            ends = (
+                i == count
+                or block[i] != block[start]
+                or rows[i][col] != rows[start][col]
+                or not rows[start][col]
+            )
+            if ends:
+                spans[start][col] = i - start
+                for j in range(start + 1, i):
+                    spans[j][col] = None
+                for j in range(start, i):
+                    new_block[j] = run_id
+                run_id += 1
+                start = i
+        block = new_block
+    return spans
+
+
+def _paras(text: Any) -> list[str]:
+    return paragraphs(str(text or ""))
+
+
+def make_environment(user_templates: Optional[Path] = None) -> ImmutableSandboxedEnvironment:
+    """Sandboxed Jinja environment: user templates first, built-in second."""
+    search: list[Any] = []
+    if user_templates is not None and user_templates.is_dir():
+        search.append(FileSystemLoader(str(user_templates)))
+    search.append(FileSystemLoader(str(BUILTIN_TEMPLATES)))
+    env = ImmutableSandboxedEnvironment(
+        loader=ChoiceLoader(search),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["paras"] = _paras
+    env.globals["format_money"] = format_money
+    env.globals["merge_spans"] = merge_spans
+    return env
+
+
+def render_html(env: ImmutableSandboxedEnvironment, template: str, **context: Any) -> str:
+    """Render one template to an HTML string."""
+    return env.get_template(template).render(**context)
+
+
+def template_files(env: ImmutableSandboxedEnvironment, names: Iterable[str]) -> list[str]:
+    """Absolute paths of the templates that would be used, for cache keys and messages."""
+    found = []
+    for name in names:
+        source, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+        found.append(filename or name)
+    return found

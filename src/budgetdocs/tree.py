@@ -1,0 +1,245 @@
+"""Take the layout HTML; give a small document tree for the DOCX and XLSX writers.
+
+The HTML subset is strict on purpose: ``<section class="portrait|landscape"
+data-sheet>`` holding ``h1``, ``h2``, ``p`` (with ``b`` runs) and ``table``
+(``colgroup`` widths, ``thead``/``tbody`` rows of ``th``/``td`` with
+rowspan/colspan, ``p`` paragraphs inside cells, ``data-value`` /
+``data-format`` on amounts).  Anything else is an error, so a template cannot
+put content in the PDF that the other writers would silently drop.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Optional, Union
+
+from lxml import html as lxml_html
+
+from .errors import RenderError
+
+_SPACE = re.compile(r"[ \t\r\n]+")
+
+
+@dataclass
+class Run:
+    """A stretch of text with one weight."""
+
+    text: str
+    bold: bool = False
+
+
+@dataclass
+class Paragraph:
+    """A block of text: ``kind`` is h1, h2 or the paragraph's class (subtitle, field…)."""
+
+    kind: str
+    runs: list[Run]
+    page_break_before: bool = False
+
+    @property
+    def text(self) -> str:
+        """Plain text of the paragraph."""
+        return "".join(r.text for r in self.runs)
+
+
+@dataclass
+class Cell:
+    """One anchored table cell (covered cells of a merge are not stored)."""
+
+    row: int
+    col: int
+    rowspan: int
+    colspan: int
+    paragraphs: list[str]
+    header: bool = False  # a th
+    classes: tuple[str, ...] = ()
+    value: Optional[Decimal] = None
+    number_format: Optional[str] = None
+
+    @property
+    def text(self) -> str:
+        """Cell text, paragraphs joined by line breaks."""
+        return "\n".join(self.paragraphs)
+
+    @property
+    def align(self) -> str:
+        """left, center or right, as the stylesheet sets it."""
+        if "num" in self.classes:
+            return "right"
+        if self.header or "center" in self.classes:
+            return "center"
+        return "left"
+
+
+@dataclass
+class Table:
+    """A grid: relative column widths, anchored cells, repeated header rows."""
+
+    widths: list[float]
+    cells: list[Cell]
+    row_count: int
+    header_rows: int = 0
+    page_break_before: bool = False
+
+    @property
+    def col_count(self) -> int:
+        """Number of grid columns."""
+        return len(self.widths)
+
+    def grid(self) -> list[list[Optional[Cell]]]:
+        """Row × column matrix; a merged area holds its anchor cell in every slot."""
+        matrix: list[list[Optional[Cell]]] = [[None] * self.col_count for _ in range(self.row_count)]
+        for cell in self.cells:
+            for r in range(cell.row, cell.row + cell.rowspan):
+                for c in range(cell.col, cell.col + cell.colspan):
+                    matrix[r][c] = cell
+        return matrix
+
+
+Block = Union[Paragraph, Table]
+
+
+@dataclass
+class Section:
+    """A run of pages with one orientation; one sheet in the XLSX."""
+
+    orientation: str
+    sheet: str
+    blocks: list[Block] = field(default_factory=list)
+
+
+@dataclass
+class Document:
+    """The whole document as the writers see it."""
+
+    title: str
+    author: str
+    sample: bool
+    sections: list[Section]
+
+
+def _text(node) -> str:
+    return _SPACE.sub(" ", node.text_content()).strip()
+
+
+def _runs(node) -> list[Run]:
+    runs: list[Run] = []
+    if node.text:
+        runs.append(Run(node.text))
+    for child in node:
+        if child.tag not in ("b", "strong", "span"):
+            raise RenderError(f"layout: <{child.tag}> is not allowed inside <{node.tag}>")
+        runs.append(Run(child.text_content(), bold=child.tag in ("b", "strong")))
+        if child.tail:
+            runs.append(Run(child.tail))
+    merged: list[Run] = []
+    for run in runs:
+        text = _SPACE.sub(" ", run.text)
+        if merged and merged[-1].bold == run.bold:
+            merged[-1] = Run(merged[-1].text + text, run.bold)
+        else:
+            merged.append(Run(text, run.bold))
+    if merged:
+        merged[0].text = merged[0].text.lstrip()
+        merged[-1].text = merged[-1].text.rstrip()
+    return [r for r in merged if r.text]
+
+
+def _classes(node) -> tuple[str, ...]:
+    return tuple((node.get("class") or "").split())
+
+
+def _width(col) -> float:
+    match = re.search(r"width:\s*([\d.]+)%", col.get("style") or "")
+    if not match:
+        raise RenderError("layout: every <col> needs style='width: N%'")
+    return float(match.group(1))
+
+
+def _table(node) -> Table:
+    widths = [_width(col) for col in node.iter("col")]
+    if not widths:
+        raise RenderError("layout: a table needs a <colgroup> with its column widths")
+    rows = []
+    header_rows = 0
+    for part in node:
+        if part.tag == "colgroup":
+            continue
+        if part.tag not in ("thead", "tbody"):
+            raise RenderError(f"layout: <{part.tag}> is not allowed in a table")
+        for tr in part:
+            rows.append(tr)
+            if part.tag == "thead":
+                header_rows += 1
+    occupied: set[tuple[int, int]] = set()
+    cells = []
+    for r, tr in enumerate(rows):
+        c = 0
+        for td in tr:
+            if td.tag not in ("td", "th"):
+                raise RenderError(f"layout: <{td.tag}> is not allowed in a row")
+            while (r, c) in occupied:
+                c += 1
+            rowspan = int(td.get("rowspan", "1"))
+            colspan = int(td.get("colspan", "1"))
+            if c + colspan > len(widths) or r + rowspan > len(rows):
+                raise RenderError(f"layout: a cell in row {r + 1} runs past the table ({_text(td)[:20]})")
+            paras = [_text(p) for p in td if p.tag == "p"]
+            if not paras:
+                paras = [_text(td)] if _text(td) else []
+            value = td.get("data-value")
+            cells.append(
+                Cell(
+                    row=r,
+                    col=c,
+                    rowspan=rowspan,
+                    colspan=colspan,
+                    paragraphs=paras,
+                    header=td.tag == "th",
+                    classes=_classes(td),
+                    value=Decimal(value) if value not in (None, "") else None,
+                    number_format=td.get("data-format") or None,
+                )
+            )
+            for rr in range(r, r + rowspan):
+                for cc in range(c, c + colspan):
+                    if (rr, cc) in occupied:
+                        raise RenderError(f"layout: overlapping cells at row {rr + 1}, column {cc + 1}")
+                    occupied.add((rr, cc))
+            c += colspan
+    for r in range(len(rows)):
+        missing = [c for c in range(len(widths)) if (r, c) not in occupied]
+        if missing:
+            raise RenderError(f"layout: row {r + 1} of a table leaves columns {missing} empty")
+    return Table(widths, cells, len(rows), header_rows, "new-page" in _classes(node))
+
+
+def parse(html: str) -> Document:
+    """Parse the layout HTML of a document into its tree."""
+    root = lxml_html.document_fromstring(html)
+    if root.get("lang") != "zh-CN":
+        raise RenderError('layout: <html lang="zh-CN"> is required')
+    title = root.findtext(".//title") or ""
+    author_meta = root.find(".//meta[@name='author']")
+    author = author_meta.get("content", "") if author_meta is not None else ""
+    sections = []
+    for node in root.body:
+        if node.tag != "section":
+            raise RenderError(f"layout: <{node.tag}> outside a <section>")
+        classes = _classes(node)
+        section = Section("landscape" if "landscape" in classes else "portrait", node.get("data-sheet") or "")
+        for child in node:
+            if child.tag in ("h1", "h2", "p"):
+                kind = child.tag if child.tag != "p" else (_classes(child) or ("body",))[0]
+                section.blocks.append(Paragraph(kind, _runs(child), "new-page" in _classes(child)))
+            elif child.tag == "table":
+                section.blocks.append(_table(child))
+            else:
+                raise RenderError(f"layout: <{child.tag}> is not allowed in a section")
+        sections.append(section)
+    sample = any(
+        isinstance(b, Paragraph) and b.kind == "sample" for s in sections for b in s.blocks
+    )
+    return Document(title, author, sample, sections)

@@ -1,0 +1,241 @@
+"""Take a document tree; give DOCX bytes (python-docx for the package, raw XML for the body).
+
+Tables are written as WordprocessingML directly: python-docx's cell API is
+quadratic on long tables, and merges (``w:gridSpan``, ``w:vMerge``), repeated
+header rows (``w:tblHeader``) and fixed column widths have no public API.
+Every style names its East Asian font and ``zh-CN``, or Word and LibreOffice
+pick other faces.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+from xml.sax.saxutils import escape
+
+from docx import Document as new_docx
+from docx.enum.section import WD_ORIENT, WD_SECTION
+from docx.enum.style import WD_STYLE_TYPE
+from docx.oxml import parse_xml
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
+
+from ..tree import Cell, Document, Paragraph, Table
+from .zipfix import fix_package
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+# Face names as on the officers' Windows machines; the set-up maps them to the
+# Noto CJK faces through fontconfig for LibreOffice (see setup/fonts.conf).
+SERIF = "仿宋_GB2312"
+TITLE = "方正小标宋简体"
+SANS = "黑体"
+LATIN = "Times New Roman"
+
+# kind -> (style name, size pt, bold, alignment, east-asian font)
+PARAGRAPH_STYLES = {
+    "h1": ("BD Title", 22, True, "center", TITLE),
+    "h2": ("BD Heading", 16, False, "center", SANS),
+    "subtitle": ("BD Subtitle", 14, False, "center", SERIF),
+    "unitline": ("BD Unit Line", 12, False, "left", SERIF),
+    "field": ("BD Field", 12, False, "left", SERIF),
+    "fieldtext": ("BD Field Text", 12, False, "both", SERIF),
+    "signoff": ("BD Sign Off", 12, False, "left", SERIF),
+    "sample": ("BD Sample", 12, True, "center", SANS),
+    "body": ("BD Body", 12, False, "both", SERIF),
+}
+CELL_STYLE = ("BD Cell", 10.5, False, "left", SERIF)
+
+# Page geometry in millimetres: (width, height, top, right, bottom, left), after style.css.
+PAGES = {
+    "portrait": (210, 297, 37, 26, 35, 28),
+    "landscape": (297, 210, 28, 37, 26, 35),
+}
+TWIPS_PER_MM = 1440 / 25.4
+
+
+def _fonts(rpr, east_asian: str) -> None:
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = rpr.makeelement(qn("w:rFonts"), {})
+        rpr.insert(0, fonts)
+    for attr, value in (("w:ascii", LATIN), ("w:hAnsi", LATIN), ("w:eastAsia", east_asian), ("w:cs", LATIN)):
+        fonts.set(qn(attr), value)
+    for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(theme), None)
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = rpr.makeelement(qn("w:lang"), {})
+        rpr.append(lang)
+    lang.set(qn("w:val"), "en-US")
+    lang.set(qn("w:eastAsia"), "zh-CN")
+
+
+def _style(doc, name: str, size: float, bold: bool, align: str, east_asian: str):
+    styles = doc.styles
+    style = styles[name] if name in [s.name for s in styles] else styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+    if name != "Normal":
+        style.base_style = styles["Normal"]
+    style.font.size = Pt(size)
+    style.font.bold = bold
+    style.font.name = LATIN
+    _fonts(style.element.get_or_add_rPr(), east_asian)
+    fmt = style.paragraph_format
+    fmt.space_before = Pt(0)
+    fmt.space_after = Pt(0)
+    fmt.line_spacing = 1.0
+    jc = {"left": 0, "center": 1, "right": 2, "both": 3}[align]
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    fmt.alignment = [WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.RIGHT, WD_ALIGN_PARAGRAPH.JUSTIFY][jc]
+    return style
+
+
+def _setup_styles(doc) -> dict[str, str]:
+    """Create the paragraph styles; return kind -> style id."""
+    _style(doc, "Normal", 12, False, "left", SERIF)
+    # docDefaults too, so that table-level text with no style still gets CJK faces.
+    defaults = doc.styles.element.find(qn("w:docDefaults"))
+    if defaults is not None:
+        rpr = defaults.find(qn("w:rPrDefault") + "/" + qn("w:rPr"))
+        if rpr is not None:
+            _fonts(rpr, SERIF)
+    ids = {}
+    for kind, spec in list(PARAGRAPH_STYLES.items()) + [("cell", CELL_STYLE)]:
+        ids[kind] = _style(doc, *spec).style_id
+    return ids
+
+
+def _run_xml(text: str, bold: bool = False) -> str:
+    props = "<w:rPr><w:b/></w:rPr>" if bold else ""
+    return f'<w:r>{props}<w:t xml:space="preserve">{escape(text)}</w:t></w:r>'
+
+
+def _paragraph_xml(block: Paragraph, style_id: str) -> str:
+    ppr = f'<w:pStyle w:val="{style_id}"/>'
+    if block.page_break_before:
+        ppr += "<w:pageBreakBefore/>"
+    if block.kind == "sample":
+        ppr += '<w:pBdr>' + "".join(
+            f'<w:{side} w:val="single" w:sz="12" w:space="1" w:color="C00000"/>' for side in ("top", "left", "bottom", "right")
+        ) + "</w:pBdr>"
+    runs = "".join(_run_xml(r.text, r.bold) for r in block.runs)
+    if block.kind == "sample":
+        runs = runs.replace("<w:r>", '<w:r><w:rPr><w:color w:val="C00000"/></w:rPr>', 1) if "<w:rPr>" not in runs else runs
+    return f'<w:p xmlns:w="{W_NS}"><w:pPr>{ppr}</w:pPr>{runs}</w:p>'
+
+
+def _cell_xml(cell: Cell, width: int, style_id: str, merge: str) -> str:
+    props = f'<w:tcW w:w="{width}" w:type="dxa"/>'
+    if cell.colspan > 1:
+        props += f'<w:gridSpan w:val="{cell.colspan}"/>'
+    if merge == "restart":
+        props += '<w:vMerge w:val="restart"/>'
+    elif merge == "continue":
+        props += "<w:vMerge/>"
+    props += '<w:vAlign w:val="center"/>'
+    if merge == "continue":
+        return f"<w:tc><w:tcPr>{props}</w:tcPr><w:p><w:pPr><w:pStyle w:val=\"{style_id}\"/></w:pPr></w:p></w:tc>"
+    jc = {"left": "left", "center": "center", "right": "right"}[cell.align]
+    paras = cell.paragraphs or [""]
+    body = "".join(
+        f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/><w:jc w:val="{jc}"/></w:pPr>{_run_xml(p) if p else ""}</w:p>' for p in paras
+    )
+    return f"<w:tc><w:tcPr>{props}</w:tcPr>{body}</w:tc>"
+
+
+def _table_xml(table: Table, text_width: int, style_id: str) -> str:
+    total = sum(table.widths)
+    cols = [round(text_width * w / total) for w in table.widths]
+    border = '<w:{0} w:val="single" w:sz="6" w:space="0" w:color="000000"/>'
+    borders = "".join(border.format(side) for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
+    out = [
+        f'<w:tbl xmlns:w="{W_NS}"><w:tblPr><w:tblW w:w="{sum(cols)}" w:type="dxa"/><w:jc w:val="center"/>'
+        f'<w:tblBorders>{borders}</w:tblBorders><w:tblLayout w:type="fixed"/>'
+        '<w:tblCellMar><w:top w:w="28" w:type="dxa"/><w:left w:w="85" w:type="dxa"/>'
+        '<w:bottom w:w="28" w:type="dxa"/><w:right w:w="85" w:type="dxa"/></w:tblCellMar></w:tblPr><w:tblGrid>'
+    ]
+    out.extend(f'<w:gridCol w:w="{w}"/>' for w in cols)
+    out.append("</w:tblGrid>")
+    grid = table.grid()
+    for r in range(table.row_count):
+        trpr = "<w:tblHeader/>" if r < table.header_rows else ""
+        out.append(f"<w:tr><w:trPr>{trpr}</w:trPr>")
+        c = 0
+        while c < table.col_count:
+            cell = grid[r][c]
+            assert cell is not None
+            width = sum(cols[cell.col : cell.col + cell.colspan])
+            if cell.row == r:
+                merge = "restart" if cell.rowspan > 1 else ""
+            else:
+                merge = "continue"
+            out.append(_cell_xml(cell, width, style_id, merge))
+            c = cell.col + cell.colspan
+        out.append("</w:tr>")
+    out.append("</w:tbl>")
+    return "".join(out)
+
+
+def _page(section, orientation: str) -> int:
+    width, height, top, right, bottom, left = PAGES[orientation]
+    section.orientation = WD_ORIENT.LANDSCAPE if orientation == "landscape" else WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Mm(width), Mm(height)
+    section.top_margin, section.right_margin = Mm(top), Mm(right)
+    section.bottom_margin, section.left_margin = Mm(bottom), Mm(left)
+    section.header_distance, section.footer_distance = Mm(15), Mm(20)
+    return round((width - left - right) * TWIPS_PER_MM)
+
+
+def _footer(section, sample: bool, style_id: str) -> None:
+    footer = section.footer
+    footer.is_linked_to_previous = False
+    p = footer.paragraphs[0]
+    p._p.append(
+        parse_xml(
+            f'<w:pPr xmlns:w="{W_NS}"><w:pStyle w:val="{style_id}"/><w:jc w:val="center"/></w:pPr>'
+        )
+    )
+    xml = (
+        f'<w:r xmlns:w="{W_NS}"><w:t xml:space="preserve">— </w:t></w:r>',
+        f'<w:fldSimple xmlns:w="{W_NS}" w:instr=" PAGE "><w:r><w:t>1</w:t></w:r></w:fldSimple>',
+        f'<w:r xmlns:w="{W_NS}"><w:t xml:space="preserve"> —</w:t></w:r>',
+    )
+    for part in xml:
+        p._p.append(parse_xml(part))
+    if sample:
+        p._p.append(parse_xml(f'<w:r xmlns:w="{W_NS}"><w:rPr><w:b/><w:color w:val="C00000"/></w:rPr><w:t xml:space="preserve">　　示例</w:t></w:r>'))
+
+
+def write_docx(document: Document, date: datetime) -> bytes:
+    """Write the tree as DOCX: one Word section per tree section, same cells and merges."""
+    doc = new_docx()
+    ids = _setup_styles(doc)
+    body = doc.element.body
+    # Drop the template's empty first paragraph, keep its final sectPr.
+    for p in body.findall(qn("w:p")):
+        body.remove(p)
+    for index, section in enumerate(document.sections):
+        word_section = doc.sections[0] if index == 0 else doc.add_section(WD_SECTION.NEW_PAGE)
+        if index > 0:
+            # add_section leaves an empty paragraph carrying the previous sectPr; keep it.
+            pass
+        text_width = _page(word_section, section.orientation)
+        if index == 0:
+            _footer(word_section, document.sample, ids["h2"] if False else ids["cell"])
+        anchor = body.sectPr
+        for block in section.blocks:
+            if isinstance(block, Paragraph):
+                element = parse_xml(_paragraph_xml(block, ids.get(block.kind, ids["body"])))
+            else:
+                element = parse_xml(_table_xml(block, text_width, ids["cell"]))
+            anchor.addprevious(element)
+            if isinstance(block, Table):
+                # Word needs a paragraph between two tables and after the last one.
+                anchor.addprevious(parse_xml(f'<w:p xmlns:w="{W_NS}"><w:pPr><w:pStyle w:val="{ids["cell"]}"/></w:pPr></w:p>'))
+    doc.settings.element.append(
+        parse_xml(f'<w:themeFontLang xmlns:w="{W_NS}" w:val="en-US" w:eastAsia="zh-CN"/>')
+    )
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return fix_package(buffer.getvalue(), document.title, document.author, date)

@@ -1,0 +1,94 @@
+"""Take the layout HTML; give PDF bytes (WeasyPrint), failing on any missing glyph.
+
+Fonts are embedded and subset by WeasyPrint.  The URL fetcher reads only the
+template folders' own assets (the stylesheet) and ``data:`` URLs: nothing
+else on disk, no network.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+from typing import Optional, Sequence
+from urllib.parse import unquote, urlparse
+
+from weasyprint import HTML
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+from ..errors import RenderError
+
+
+_MEDIA_TYPES = {
+    ".css": "text/css",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".svg": "image/svg+xml",
+    ".otf": "font/otf",
+    ".ttf": "font/ttf",
+    ".woff2": "font/woff2",
+}
+
+
+class _Blocked(FatalURLFetchingError):
+    """A document asked for a resource outside the template assets."""
+
+
+class AssetFetcher(URLFetcher):
+    """Serve files from the template folders only (user folder first) and ``data:`` URLs."""
+
+    def __init__(self, folders: Sequence[Path], base: Path):
+        super().__init__(allowed_protocols={"file", "data"}, fail_on_errors=True)
+        self._folders = [Path(f).resolve() for f in folders]
+        self._base = Path(base).resolve()
+
+    def fetch(self, url, headers=None):
+        """Return the asset for ``url`` or stop the render."""
+        if url.startswith("data:"):
+            return super().fetch(url, headers)
+        parsed = urlparse(url)
+        if parsed.scheme != "file":
+            raise _Blocked(f"blocked resource outside the templates: {url}")
+        path = Path(unquote(parsed.path)).resolve()
+        try:
+            relative = path.relative_to(self._base)
+        except ValueError:
+            raise _Blocked(f"blocked resource outside the templates: {url}") from None
+        for folder in self._folders:
+            candidate = (folder / relative).resolve()
+            if candidate.is_file() and candidate.is_relative_to(folder):
+                kind = _MEDIA_TYPES.get(candidate.suffix.lower(), "application/octet-stream")
+                return URLFetcherResponse(candidate.as_uri(), candidate.read_bytes(), headers={"Content-Type": kind})
+        raise _Blocked(f"template asset not found: {relative}")
+
+
+class _GlyphWatch(logging.Handler):
+    """Collects WeasyPrint's '.notdef glyph rendered' warnings."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.missing: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if ".notdef glyph" in message or "No glyph" in message:
+            self.missing.append(message.split(":", 1)[-1].strip())
+
+
+def write_pdf(html: str, asset_folders: Sequence[Path], base: Path, identifier: Optional[str] = None) -> bytes:
+    """Render ``html`` to PDF bytes; a glyph missing from every font is an error."""
+    watch = _GlyphWatch()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(watch)
+    try:
+        document = HTML(string=html, base_url=str(base) + "/", url_fetcher=AssetFetcher(asset_folders, base))
+        ident = (identifier or hashlib.sha256(html.encode("utf-8")).hexdigest())[:32].encode("ascii")
+        data = document.write_pdf(pdf_identifier=ident, uncompressed_pdf=False)
+    except _Blocked as exc:
+        raise RenderError(str(exc)) from None
+    finally:
+        logger.removeHandler(watch)
+    if watch.missing:
+        shown = "；".join(sorted(set(watch.missing))[:5])
+        raise RenderError(f"字体中缺少字形（PDF中会显示为空白方框）：{shown}。请安装含这些字的字体或改用常用字。")
+    return data

@@ -1,0 +1,182 @@
+"""Take a document tree; give XLSX bytes (openpyxl), one sheet per section.
+
+Paragraphs become rows merged across the sheet; tables keep their grid,
+merges and header rows (repeated when printed).  Amounts are numbers with a
+number format; every text is stored as a string, never as a formula.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import unicodedata
+from datetime import datetime
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
+
+from ..tree import Document, Paragraph, Section, Table
+from .zipfix import fix_package
+
+SERIF = "仿宋_GB2312"
+TITLE = "方正小标宋简体"
+SANS = "黑体"
+
+# Sheet width in Excel character units for the text block of each orientation.
+SHEET_WIDTH = {"portrait": 84.0, "landscape": 128.0}
+# kind -> (font, size, bold, horizontal alignment)
+PARAGRAPH_FONTS = {
+    "h1": (TITLE, 20, True, "center"),
+    "h2": (SANS, 16, False, "center"),
+    "subtitle": (SERIF, 14, False, "center"),
+    "sample": (SANS, 12, True, "center"),
+}
+DEFAULT_PARAGRAPH = (SERIF, 12, False, "left")
+CELL_SIZE = 10.5
+LINE_HEIGHT = 15.0  # points per text line at 10.5–12 pt
+_THIN = Side(style="thin", color="000000")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_FORMULA_START = ("=", "+", "-", "@")
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+
+
+def display_width(text: str) -> int:
+    """Width in Excel character units: CJK and full-width characters count two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def _lines(paragraphs: list[str], width_units: float) -> int:
+    usable = max(width_units - 1.5, 2.0)
+    return max(1, sum(max(1, math.ceil(display_width(p) * 1.05 / usable)) for p in paragraphs or [""]))
+
+
+def _sheet_title(name: str, used: set[str]) -> str:
+    base = _BAD_SHEET_CHARS.sub("-", name).strip("'") or "Sheet"
+    base = base[:31]
+    title, n = base, 2
+    while title in used:
+        suffix = f"({n})"
+        title = base[: 31 - len(suffix)] + suffix
+        n += 1
+    used.add(title)
+    return title
+
+
+def _put_text(cell, text: str) -> None:
+    cell.value = text
+    # A string is always a string: "=SUM(A1)" in a record must not become a formula.
+    cell.data_type = "s"
+    if text.startswith(_FORMULA_START):
+        cell.quotePrefix = True
+
+
+def _write_section(ws, section: Section, sample: bool) -> None:
+    tables = [b for b in section.blocks if isinstance(b, Table)]
+    ncols = max((t.col_count for t in tables), default=1)
+    total = SHEET_WIDTH[section.orientation]
+    if tables:
+        widths = tables[0].widths + [tables[0].widths[-1]] * (ncols - tables[0].col_count)
+        scale = total / sum(widths)
+        col_units = [w * scale for w in widths]
+    else:
+        col_units = [total]
+    for index, units in enumerate(col_units, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = round(units, 2)
+    row = 1
+    print_rows = None
+    heights: dict[int, float] = {}
+    for block in section.blocks:
+        if isinstance(block, Paragraph):
+            if block.page_break_before and row > 1:
+                from openpyxl.worksheet.pagebreak import Break
+
+                ws.row_breaks.append(Break(id=row - 1))
+            font, size, bold, align = PARAGRAPH_FONTS.get(block.kind, DEFAULT_PARAGRAPH)
+            cell = ws.cell(row=row, column=1)
+            _put_text(cell, block.text)
+            cell.font = Font(name=font, size=size, bold=bold or any(r.bold for r in block.runs) and block.kind == "field",
+                             color="C00000" if block.kind == "sample" else None)
+            cell.alignment = Alignment(horizontal=align, vertical="center", wrap_text=True)
+            if ncols > 1:
+                ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=ncols)
+            lines = _lines([block.text], total * 12 / size)
+            heights[row] = max(size * 1.6, lines * size * 1.45)
+            row += 1
+            continue
+        first = row
+        if block.page_break_before and row > 1:
+            from openpyxl.worksheet.pagebreak import Break
+
+            ws.row_breaks.append(Break(id=row - 1))
+        for r in range(block.row_count):
+            heights.setdefault(first + r, LINE_HEIGHT + 4)
+        deficits = []
+        for c in block.cells:
+            top, left = first + c.row, 1 + c.col
+            # A table narrower than the sheet stretches its last column.
+            right = left + c.colspan - 1
+            if c.col + c.colspan == block.col_count:
+                right = ncols
+            cell = ws.cell(row=top, column=left)
+            if c.value is not None:
+                cell.value = c.value
+                cell.number_format = c.number_format or "#,##0.00"
+            elif c.paragraphs:
+                _put_text(cell, c.text)
+            cell.font = Font(name=SERIF, size=CELL_SIZE)
+            cell.alignment = Alignment(horizontal=c.align, vertical="center", wrap_text=True)
+            for rr in range(top, top + c.rowspan):
+                for cc in range(left, right + 1):
+                    ws.cell(row=rr, column=cc).border = _BORDER
+            if c.rowspan > 1 or right > left:
+                ws.merge_cells(start_row=top, start_column=left, end_row=top + c.rowspan - 1, end_column=right)
+            width = sum(col_units[left - 1 : right])
+            need = _lines(c.paragraphs, width) * LINE_HEIGHT + 4
+            if c.rowspan == 1:
+                heights[top] = max(heights[top], need)
+            else:
+                deficits.append((top, c.rowspan, need))
+        for top, span, need in deficits:
+            have = sum(heights[top + k] for k in range(span))
+            if need > have:
+                heights[top + span - 1] += need - have
+        if block.header_rows and print_rows is None:
+            print_rows = (first, first + block.header_rows - 1)
+        row += block.row_count
+        row += 1  # a blank row after a table, as after a table in the PDF
+    for r, h in heights.items():
+        ws.row_dimensions[r].height = round(min(h, 409), 1)
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = section.orientation
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.print_options.horizontalCentered = True
+    margins = (1.1, 1.0, 1.4, 1.0) if section.orientation == "portrait" else (1.0, 1.4, 1.0, 1.4)
+    ws.page_margins.left, ws.page_margins.right, ws.page_margins.top, ws.page_margins.bottom = margins
+    if print_rows:
+        ws.print_title_rows = f"{print_rows[0]}:{print_rows[1]}"
+    ws.oddFooter.center.text = "— &P —"
+    if sample:
+        ws.oddFooter.right.text = "示例"
+        ws.oddFooter.right.color = "C00000"
+
+
+def write_xlsx(document: Document, date: datetime) -> bytes:
+    """Write the tree as XLSX: one sheet per section."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    used: set[str] = set()
+    for section in document.sections:
+        ws = wb.create_sheet(_sheet_title(section.sheet or "Sheet", used))
+        _write_section(ws, section, document.sample)
+    wb.properties.creator = document.author
+    wb.properties.title = document.title
+    wb.properties.created = date
+    wb.properties.modified = date
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return fix_package(buffer.getvalue(), document.title, document.author, date)
