@@ -22,6 +22,8 @@ from .units import Registry, Unit, load_registry
 from .writers import FORMATS, WRITERS
 
 RECORD_SUFFIXES = (".yaml", ".yml", ".json")
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
 
 
 @dataclass(frozen=True)
@@ -176,6 +178,7 @@ def write_all(outputs: Iterable[Output], out_root: Path) -> list[Path]:
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(output.data)
+            os.chmod(tmp, 0o666 & ~_UMASK)
             staged.append((tmp, path))
         for tmp, path in staged:
             os.replace(tmp, path)

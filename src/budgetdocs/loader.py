@@ -118,6 +118,12 @@ def read_mapping(path: Path, root: Optional[Path] = None) -> tuple[dict, Source]
         raise DataError([Problem(shown, line, 0, "E101", "文件不是UTF-8编码，请用UTF-8保存")]) from None
     except OSError as exc:
         raise DataError([Problem(shown, 0, 0, "E100", f"无法读取文件：{exc.strerror}")]) from None
+    control = _CONTROL.search(text)
+    if control:
+        line = text.count("\n", 0, control.start()) + 1
+        column = control.start() - (text.rfind("\n", 0, control.start()) + 1) + 1
+        code = f"U+{ord(control.group()):04X}"
+        raise DataError([Problem(shown, line, column, "E105", f"文本中含有控制字符（不可见字符 {code}），请删除")])
     try:
         data = _yaml().load(text)
     except MarkedYAMLError as exc:

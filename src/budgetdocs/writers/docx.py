@@ -100,6 +100,9 @@ def _setup_styles(doc) -> dict[str, str]:
         rpr = defaults.find(qn("w:rPrDefault") + "/" + qn("w:rPr"))
         if rpr is not None:
             _fonts(rpr, SERIF)
+    # The template's own styles (headings, captions…) get the CJK face too.
+    for fonts in list(doc.styles.element.iter(qn("w:rFonts"))):
+        _fonts(fonts.getparent(), SERIF)
     ids = {}
     for kind, spec in list(PARAGRAPH_STYLES.items()) + [("cell", CELL_STYLE)]:
         ids[kind] = _style(doc, *spec).style_id
@@ -217,12 +220,9 @@ def write_docx(document: Document, date: datetime) -> bytes:
         body.remove(p)
     for index, section in enumerate(document.sections):
         word_section = doc.sections[0] if index == 0 else doc.add_section(WD_SECTION.NEW_PAGE)
-        if index > 0:
-            # add_section leaves an empty paragraph carrying the previous sectPr; keep it.
-            pass
         text_width = _page(word_section, section.orientation)
         if index == 0:
-            _footer(word_section, document.sample, ids["h2"] if False else ids["cell"])
+            _footer(word_section, document.sample, ids["cell"])
         anchor = body.sectPr
         for block in section.blocks:
             if isinstance(block, Paragraph):

@@ -1,0 +1,48 @@
+"""Shared fixtures: the repository's data, a scratch project, helpers to render one record."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from budgetdocs.build import Project, form_documents, plan
+from budgetdocs.layout import make_environment, render_html
+from budgetdocs.tree import parse
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO / "data"
+FIXTURES = Path(__file__).parent / "fixtures"
+GOLDEN = Path(__file__).parent / "golden"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    """A scratch project folder with a copy of the unit registry and no records."""
+    (tmp_path / "data").mkdir()
+    shutil.copy(DATA / "units.yaml", tmp_path / "data" / "units.yaml")
+    return Project.at(tmp_path)
+
+
+def write_record(project: Project, year: int, unit: str, name: str, text: str) -> Path:
+    """Write one record file into a scratch project."""
+    folder = project.data / str(year) / unit
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def layout_html(year: int, unit: str, data: Path = DATA, root: Path = REPO) -> str:
+    """The layout HTML of one unit's forms in the repository data."""
+    proj = Project(root, data, root / "output")
+    the_plan = plan(proj, year, [unit], False)
+    unit_obj, forms = the_plan.units[0]
+    (_, context), = form_documents(year, unit_obj, forms)
+    return render_html(make_environment(None), "forms.html.j2", **context)
+
+
+def layout_tree(year: int, unit: str):
+    """The document tree of one unit's forms in the repository data."""
+    return parse(layout_html(year, unit))
