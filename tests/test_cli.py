@@ -1,0 +1,96 @@
+"""The render command end to end, through click's runner."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import zipfile
+
+from click.testing import CliRunner
+
+from budgetdocs.cli import main
+from budgetdocs.schema import FORM_MODELS, SCHEMA_DIR, schema_text
+from conftest import DATA, write_record
+from test_units_loader import MINIMAL_2023
+
+
+def run(project, *args):
+    runner = CliRunner()
+    return runner.invoke(main, [*args, "--data", str(project.data), "--out", str(project.out)], catch_exceptions=False)
+
+
+def test_flagship_command(project):
+    shutil.copytree(DATA / "2023" / "咨询服务中心", project.data / "2023" / "咨询服务中心")
+    result = run(project, "--year", "2023", "--unit", "咨询服务中心")
+    assert result.exit_code == 0, result.output
+    folder = project.out / "2023" / "咨询服务中心"
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == ["2023年度项目绩效目标汇总表.docx", "2023年度项目绩效目标汇总表.pdf", "2023年度项目绩效目标汇总表.xlsx"]
+    assert "示例" in zipfile.ZipFile(folder / names[0]).read("word/document.xml").decode()
+    assert not list(folder.glob(".tmp-*"))
+
+
+def test_format_option_and_full_unit_name(project):
+    write_record(project, 2023, "局本部", "01-测试.yaml", MINIMAL_2023)
+    result = run(project, "--year", "2023", "--unit", "上海市人力资源和社会保障局本部", "--format", "xlsx")
+    assert result.exit_code == 0, result.output
+    assert [p.suffix for p in (project.out / "2023" / "局本部").iterdir()] == [".xlsx"]
+
+
+def test_bad_record_is_reported_and_nothing_is_lost(project):
+    path = write_record(project, 2023, "局本部", "01-测试.yaml", MINIMAL_2023)
+    assert run(project, "--year", "2023", "--unit", "局本部").exit_code == 0
+    before = {p: p.read_bytes() for p in (project.out / "2023" / "局本部").iterdir()}
+    path.write_text(MINIMAL_2023.replace("1732000.10", "壹佰万"), encoding="utf-8")
+    result = run(project, "--year", "2023", "--unit", "局本部")
+    assert result.exit_code == 1
+    assert "01-测试.yaml:9:3: E113" in result.output and "Traceback" not in result.output
+    assert {p: p.read_bytes() for p in (project.out / "2023" / "局本部").iterdir()} == before
+
+
+def test_json_problems(project):
+    write_record(project, 2023, "局本部", "01-测试.yaml", MINIMAL_2023 + "多余: 1\n")
+    result = run(project, "--year", "2023", "--unit", "局本部", "--check", "--json")
+    assert result.exit_code == 1
+    problems = json.loads(result.output)["problems"]
+    assert problems[0]["code"] == "E112" and problems[0]["line"] == 14
+
+
+def test_usage_errors_exit_2(project):
+    write_record(project, 2023, "局本部", "01-测试.yaml", MINIMAL_2023)
+    assert run(project, "--year", "2023", "--unit", "咨询中心").exit_code == 2
+    assert run(project, "--year", "2031", "--all").exit_code == 2
+    assert run(project, "--year", "2023", "--unit", "社保中心").exit_code == 2
+    assert run(project, "--year", "2023", "--all", "--format", "odt").exit_code == 2
+    result = run(project, "--year", "2023")
+    assert result.exit_code == 2 and "--unit" in result.output
+
+
+def test_check_writes_nothing(project):
+    write_record(project, 2023, "局本部", "01-测试.yaml", MINIMAL_2023)
+    result = run(project, "--year", "2023", "--all", "--check")
+    assert result.exit_code == 0 and "检查通过" in result.output
+    assert not project.out.exists()
+
+
+def test_user_template_overrides_builtin(project, monkeypatch):
+    from budgetdocs.layout import BUILTIN_TEMPLATES
+
+    write_record(project, 2023, "局本部", "01-测试.yaml", MINIMAL_2023)
+    (project.root / "templates").mkdir()
+    original = (BUILTIN_TEMPLATES / "form-2023.html.j2").read_text(encoding="utf-8")
+    (project.root / "templates" / "form-2023.html.j2").write_text(
+        original.replace("<h1>财政项目支出绩效目标申报表</h1>", "<h1>财政项目支出绩效目标申报表（本单位样式）</h1>"), encoding="utf-8"
+    )
+    monkeypatch.chdir(project.root)
+    result = CliRunner().invoke(main, ["--year", "2023", "--unit", "局本部", "--format", "docx"])
+    assert result.exit_code == 0, result.output
+    document = zipfile.ZipFile(project.out / "2023" / "局本部" / "绩效目标申报表-测试.docx").read("word/document.xml")
+    assert "（本单位样式）" in document.decode()
+
+
+def test_json_schemas_are_current():
+    for edition in FORM_MODELS:
+        assert (SCHEMA_DIR / f"form-{edition}.json").read_text(encoding="utf-8") == schema_text(edition), (
+            "run python -m budgetdocs.schema"
+        )
