@@ -25,13 +25,18 @@ _SPACE = re.compile(r"\s+")
 
 
 def normalise(text: str) -> str:
-    """Text with width, whitespace, separators and markup differences removed."""
-    text = _TAG.sub("", text)
-    for pattern, repl in _LATEX:
-        text = pattern.sub(repl, text)
+    """Text with width, whitespace and thousands-separator differences removed."""
     text = unicodedata.normalize("NFKC", text)
     text = _THOUSANDS.sub("", text)
     return _SPACE.sub("", text)
+
+
+def strip_markup(text: str) -> str:
+    """Undo the seed extraction's markup: HTML tags and LaTeX maths."""
+    text = _TAG.sub("", text)
+    for pattern, repl in _LATEX:
+        text = pattern.sub(repl, text)
+    return text
 
 
 def seed_grams(text: str) -> list[str]:
@@ -39,7 +44,7 @@ def seed_grams(text: str) -> list[str]:
     grams = []
     for line in text.splitlines():
         for cell in line.split("\t"):
-            cell = normalise(cell)
+            cell = normalise(strip_markup(cell))
             grams.extend(cell[i : i + 3] for i in range(len(cell) - 2))
     return grams
 
