@@ -22,6 +22,7 @@ _TAG = re.compile(r"<[^>]+>")
 _LATEX = [(re.compile(r"\\geq"), "≥"), (re.compile(r"\\leq"), "≤"), (re.compile(r"\\%"), "%"), (re.compile(r"[$]"), "")]
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3})")
 _SPACE = re.compile(r"\s+")
+_RULE = re.compile(r"^[\s|:-]*-{3,}[\s|:-]*$")  # markdown table rules in the extraction
 
 
 def normalise(text: str) -> str:
@@ -34,6 +35,8 @@ def normalise(text: str) -> str:
 def strip_markup(text: str) -> str:
     """Undo the seed extraction's markup: HTML tags and LaTeX maths."""
     text = _TAG.sub("", text)
+    if _RULE.match(text):
+        return ""
     for pattern, repl in _LATEX:
         text = pattern.sub(repl, text)
     return text
