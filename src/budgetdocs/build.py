@@ -14,14 +14,19 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
+from pydantic import ValidationError
+
+from .budget import BudgetView, build_view, check_budget, load_classification
+from .budget_model import Budget
 from .errors import DataError, Problem, UsageError
 from .layout import BUILTIN_TEMPLATES, make_environment, render_html
-from .loader import LoadedForm, load_form
+from .loader import LoadedForm, Source, load_form, read_mapping, validation_problems
 from .tree import parse
 from .units import Registry, Unit, load_registry
 from .writers import FORMATS, WRITERS
 
 RECORD_SUFFIXES = (".yaml", ".yml", ".json")
+BUDGET_STEM = "budget"  # data/<year>/<unit>/budget.yaml is the unit's 部门/单位预算 record
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 
@@ -62,16 +67,36 @@ class Output:
 
 
 @dataclass
+class LoadedBudget:
+    """A validated budget record, its computed tables and its key projects' forms."""
+
+    view: BudgetView
+    source: Source
+    key_forms: list[LoadedForm]
+
+
+@dataclass
 class Plan:
-    """What one run renders: per unit, its loaded forms."""
+    """What one run renders: per unit, its loaded forms and budget record."""
 
     year: int
     units: list[tuple[Unit, list[LoadedForm]]] = field(default_factory=list)
+    budgets: dict[str, LoadedBudget] = field(default_factory=dict)
 
 
 def record_files(folder: Path) -> list[Path]:
-    """Record files of one unit and year, in file-name order."""
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in RECORD_SUFFIXES)
+    """Project-form record files of one unit and year, in file-name order."""
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file() and p.suffix.lower() in RECORD_SUFFIXES and p.stem != BUDGET_STEM
+    )
+
+
+def budget_file(folder: Path) -> Optional[Path]:
+    """The unit's budget record, if it has one."""
+    found = [folder / f"{BUDGET_STEM}{suffix}" for suffix in RECORD_SUFFIXES]
+    return next((p for p in found if p.is_file()), None)
 
 
 def units_with_records(project: Project, year: int) -> list[str]:
@@ -79,7 +104,7 @@ def units_with_records(project: Project, year: int) -> list[str]:
     year_dir = project.data / str(year)
     if not year_dir.is_dir():
         return []
-    return sorted(d.name for d in year_dir.iterdir() if d.is_dir() and record_files(d))
+    return sorted(d.name for d in year_dir.iterdir() if d.is_dir() and (record_files(d) or budget_file(d)))
 
 
 def plan(project: Project, year: int, unit_names: Sequence[str], every: bool) -> Plan:
@@ -108,15 +133,61 @@ def plan(project: Project, year: int, unit_names: Sequence[str], every: bool) ->
     problems: list[Problem] = []
     for unit in chosen:
         forms = []
-        for path in record_files(project.data / str(year) / unit.folder):
+        folder = project.data / str(year) / unit.folder
+        for path in record_files(folder):
             try:
                 forms.append(load_form(path, year, unit.folder, project.root))
             except DataError as exc:
                 problems.extend(exc.problems)
         result.units.append((unit, forms))
+        path = budget_file(folder)
+        if path is not None:
+            try:
+                result.budgets[unit.folder] = _load_budget(project, path, year, unit, forms)
+            except DataError as exc:
+                problems.extend(exc.problems)
     if problems:
         raise DataError(problems)
     return result
+
+
+def _load_budget(project: Project, path: Path, year: int, unit: Unit, own_forms: list[LoadedForm]) -> LoadedBudget:
+    """Validate a budget record, compute its tables and find its key projects' forms."""
+    data, source = read_mapping(path, project.root)
+    try:
+        budget = Budget.model_validate(data)
+    except ValidationError as exc:
+        raise DataError(validation_problems(exc, source)) from None
+    folder = project.data / "classifications"
+    view = build_view(
+        budget,
+        year,
+        load_classification(folder, year, "功能分类", project.root),
+        load_classification(folder, year, "经济分类", project.root),
+    )
+    problems = check_budget(view, source)
+    for row in view.fiscal_categories:
+        if row.code not in budget.purposes:
+            problems.append(source.problem(("类说明",), "E205", f"类说明缺少 {row.code} {row.name} 的“主要用于”说明（编制说明要用）"))
+    key_forms = own_forms
+    if budget.key_projects is not None:
+        key_forms = []
+        for index, ref in enumerate(budget.key_projects):
+            folder_name, _, stem = ref.partition("/")
+            matches = [
+                p for p in (record_files(project.data / str(year) / folder_name) if (project.data / str(year) / folder_name).is_dir() and folder_name and ".." not in ref else [])
+                if p.stem == stem
+            ]
+            if len(matches) != 1:
+                problems.append(source.problem(("重点项目", index), "E206", f"重点项目“{ref}”找不到对应的申报表记录（data/{year}/{ref}.yaml）"))
+                continue
+            try:
+                key_forms.append(load_form(matches[0], year, folder_name, project.root))
+            except DataError as exc:
+                problems.extend(exc.problems)
+    if problems:
+        raise DataError(problems)
+    return LoadedBudget(view, source, key_forms)
 
 
 def _display_stem(loaded: LoadedForm) -> str:
@@ -144,16 +215,52 @@ def form_documents(year: int, unit: Unit, forms: list[LoadedForm]) -> list[tuple
     return [(f"{year}年度项目绩效目标汇总表", {"title": title, "forms": items, "cover": title, "sample": sample, "author": unit.full_name})]
 
 
+def disclosure_edition(year: int) -> str:
+    """Layout edition of the disclosure: 2017, 2018 (2018–2022) or 2023."""
+    return "2017" if year <= 2017 else ("2018" if year < 2023 else "2023")
+
+
+def disclosure_document(year: int, unit: Unit, loaded: LoadedBudget, registry_units: dict[str, Unit]) -> tuple[str, dict]:
+    """(output stem, template context) of a unit's 部门/单位预算 disclosure."""
+    budget = loaded.view.budget
+    items = [
+        {
+            "form": f.form,
+            "unit": registry_units.get(f.unit_folder, unit),
+            "year": year,
+            "edition": f.edition,
+            "sheet": _display_stem(f),
+        }
+        for f in loaded.key_forms
+    ]
+    title = f"{year}年{unit.full_name}{budget.kind}预算"
+    context = {
+        "title": title,
+        "author": unit.full_name,
+        "sample": budget.sample,
+        "view": loaded.view,
+        "unit_obj": unit,
+        "edition": disclosure_edition(year),
+        "forms": items,
+    }
+    return f"{year}年{unit.folder}{budget.kind}预算", context
+
+
 def render_outputs(project: Project, the_plan: Plan, formats: Sequence[str]) -> list[Output]:
     """Render every document of the plan in memory, in every requested format."""
     env = make_environment(project.templates)
     folders = [project.templates, BUILTIN_TEMPLATES]
     date = datetime(the_plan.year, 1, 1)
     outputs: list[Output] = []
+    registry_units = {u.folder: u for u in project.registry().units}
     for unit, forms in the_plan.units:
         folder = project.out / str(the_plan.year) / unit.folder
-        for stem, context in form_documents(the_plan.year, unit, forms):
-            html = render_html(env, "forms.html.j2", **context)
+        documents = [("forms.html.j2", stem, context) for stem, context in form_documents(the_plan.year, unit, forms)] if forms else []
+        if unit.folder in the_plan.budgets:
+            stem, context = disclosure_document(the_plan.year, unit, the_plan.budgets[unit.folder], registry_units)
+            documents.insert(0, ("disclosure.html.j2", stem, context))
+        for template, stem, context in documents:
+            html = render_html(env, template, **context)
             tree = parse(html) if ("docx" in formats or "xlsx" in formats) else None
             for fmt in formats:
                 if fmt == "pdf":

@@ -17,6 +17,7 @@ from typing import Any, Iterable, Optional, Sequence
 from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from .budget import change, chinese_number, wan, wan1
 from .model import paragraphs
 
 BUILTIN_TEMPLATES = Path(str(resources.files("budgetdocs") / "templates"))
@@ -24,7 +25,7 @@ BUILTIN_TEMPLATES = Path(str(resources.files("budgetdocs") / "templates"))
 # Money styles: how an amount is printed, and the Excel number format that
 # prints it the same way.  Cents are shown only where the amount has them,
 # except in the "cents" style that always shows two decimals (2023 forms).
-MONEY_STYLES = ("plain", "grouped", "cents")
+MONEY_STYLES = ("plain", "grouped", "cents", "tenth")
 
 
 def format_money(value: Optional[Decimal], style: str = "grouped") -> tuple[str, str]:
@@ -33,6 +34,8 @@ def format_money(value: Optional[Decimal], style: str = "grouped") -> tuple[str,
         raise ValueError(f"unknown money style {style!r}")
     if value is None:
         return "", ""
+    if style == "tenth":  # 万元 with one decimal (“三公” table)
+        return f"{value.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP):f}", "0.0"
     has_cents = value != value.to_integral_value()
     if style == "cents" or has_cents:
         quantized = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
@@ -101,6 +104,10 @@ def make_environment(user_templates: Optional[Path] = None) -> ImmutableSandboxe
     env.filters["paras"] = _paras
     env.globals["format_money"] = format_money
     env.globals["merge_spans"] = merge_spans
+    env.globals["cn"] = chinese_number
+    env.globals["wan"] = wan
+    env.globals["wan1"] = wan1
+    env.globals["change"] = change
     return env
 
 

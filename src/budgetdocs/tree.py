@@ -129,14 +129,17 @@ def _runs(node) -> list[Run]:
     if node.text:
         runs.append(Run(node.text))
     for child in node:
-        if child.tag not in ("b", "strong", "span"):
+        if child.tag not in ("b", "strong", "span", "a"):
             raise RenderError(f"layout: <{child.tag}> is not allowed inside <{node.tag}>")
-        runs.append(Run(child.text_content(), bold=child.tag in ("b", "strong")))
+        text = child.text_content()
+        if child.tag == "span" and "unit" in _classes(child):
+            text = "\t" + text  # right-aligned part of a caption line (单位：元)
+        runs.append(Run(text, bold=child.tag in ("b", "strong")))
         if child.tail:
             runs.append(Run(child.tail))
     merged: list[Run] = []
     for run in runs:
-        text = _SPACE.sub(" ", run.text)
+        text = "\t".join(_SPACE.sub(" ", part) for part in run.text.split("\t"))
         if merged and merged[-1].bold == run.bold:
             merged[-1] = Run(merged[-1].text + text, run.bold)
         else:
@@ -231,7 +234,7 @@ def parse(html: str) -> Document:
         classes = _classes(node)
         section = Section("landscape" if "landscape" in classes else "portrait", node.get("data-sheet") or "")
         for child in node:
-            if child.tag in ("h1", "h2", "p"):
+            if child.tag in ("h1", "h2", "h3", "p"):
                 kind = child.tag if child.tag != "p" else (_classes(child) or ("body",))[0]
                 section.blocks.append(Paragraph(kind, _runs(child), "new-page" in _classes(child)))
             elif child.tag == "table":

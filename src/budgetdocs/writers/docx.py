@@ -43,7 +43,13 @@ PARAGRAPH_STYLES = {
     "signoff": ("BD Sign Off", 12, False, "left", SERIF),
     "sample": ("BD Sample", 12, True, "center", SANS),
     "body": ("BD Body", 12, False, "both", SERIF),
+    "h3": ("BD Heading 3", 14, False, "left", SANS),
+    "toc": ("BD TOC", 12, False, "left", SERIF),
+    "caption": ("BD Caption", 12, False, "left", SERIF),
+    "note": ("BD Note", 10.5, False, "left", SERIF),
 }
+# Outline levels make h2/h3 (and the forms' h1) entries of the TOC field.
+OUTLINE = {"h1": 0, "h2": 0, "h3": 1}
 CELL_STYLE = ("BD Cell", 10.5, False, "left", SERIF)
 
 # Page geometry in millimetres: (width, height, top, right, bottom, left), after style.css.
@@ -111,13 +117,19 @@ def _setup_styles(doc) -> dict[str, str]:
 
 def _run_xml(text: str, bold: bool = False) -> str:
     props = "<w:rPr><w:b/></w:rPr>" if bold else ""
-    return f'<w:r>{props}<w:t xml:space="preserve">{escape(text)}</w:t></w:r>'
+    parts = text.split("\t")
+    body = "<w:tab/>".join(f'<w:t xml:space="preserve">{escape(p)}</w:t>' for p in parts)
+    return f"<w:r>{props}{body}</w:r>"
 
 
-def _paragraph_xml(block: Paragraph, style_id: str) -> str:
+def _paragraph_xml(block: Paragraph, style_id: str, text_width: int) -> str:
     ppr = f'<w:pStyle w:val="{style_id}"/>'
     if block.page_break_before:
         ppr += "<w:pageBreakBefore/>"
+    if "\t" in block.text:
+        ppr += f'<w:tabs><w:tab w:val="right" w:pos="{text_width}"/></w:tabs>'
+    if block.kind in OUTLINE:
+        ppr += f'<w:outlineLvl w:val="{OUTLINE[block.kind]}"/>'
     if block.kind == "sample":
         ppr += '<w:pBdr>' + "".join(
             f'<w:{side} w:val="single" w:sz="12" w:space="1" w:color="C00000"/>' for side in ("top", "left", "bottom", "right")
@@ -210,6 +222,14 @@ def _footer(section, sample: bool, style_id: str) -> None:
         p._p.append(parse_xml(f'<w:r xmlns:w="{W_NS}"><w:rPr><w:b/><w:color w:val="C00000"/></w:rPr><w:t xml:space="preserve">　　示例</w:t></w:r>'))
 
 
+_TOC_START = (
+    f'<w:r xmlns:w="{W_NS}"><w:fldChar w:fldCharType="begin"/></w:r>',
+    f'<w:r xmlns:w="{W_NS}"><w:instrText xml:space="preserve"> TOC \\o "1-2" \\h \\z \\u </w:instrText></w:r>',
+    f'<w:r xmlns:w="{W_NS}"><w:fldChar w:fldCharType="separate"/></w:r>',
+)
+_TOC_END = f'<w:r xmlns:w="{W_NS}"><w:fldChar w:fldCharType="end"/></w:r>'
+
+
 def write_docx(document: Document, date: datetime) -> bytes:
     """Write the tree as DOCX: one Word section per tree section, same cells and merges."""
     doc = new_docx()
@@ -224,9 +244,18 @@ def write_docx(document: Document, date: datetime) -> bytes:
         if index == 0:
             _footer(word_section, document.sample, ids["cell"])
         anchor = body.sectPr
-        for block in section.blocks:
+        tocs = [i for i, b in enumerate(section.blocks) if isinstance(b, Paragraph) and b.kind == "toc"]
+        for position, block in enumerate(section.blocks):
             if isinstance(block, Paragraph):
-                element = parse_xml(_paragraph_xml(block, ids.get(block.kind, ids["body"])))
+                element = parse_xml(_paragraph_xml(block, ids.get(block.kind, ids["body"]), text_width))
+                if tocs and position == tocs[0]:
+                    # The listed entries are the field's cached result; Word refreshes
+                    # the page numbers when it opens the file (w:updateFields).
+                    ppr = element.find(qn("w:pPr"))
+                    for run in reversed(_TOC_START):
+                        ppr.addnext(parse_xml(run))
+                if tocs and position == tocs[-1]:
+                    element.append(parse_xml(_TOC_END))
             else:
                 element = parse_xml(_table_xml(block, text_width, ids["cell"]))
             anchor.addprevious(element)
@@ -236,6 +265,8 @@ def write_docx(document: Document, date: datetime) -> bytes:
     doc.settings.element.append(
         parse_xml(f'<w:themeFontLang xmlns:w="{W_NS}" w:val="en-US" w:eastAsia="zh-CN"/>')
     )
+    if any(isinstance(b, Paragraph) and b.kind == "toc" for s in document.sections for b in s.blocks):
+        doc.settings.element.append(parse_xml(f'<w:updateFields xmlns:w="{W_NS}" w:val="true"/>'))
     buffer = io.BytesIO()
     doc.save(buffer)
     return fix_package(buffer.getvalue(), document.title, document.author, date)

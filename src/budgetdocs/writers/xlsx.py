@@ -33,6 +33,8 @@ PARAGRAPH_FONTS = {
     "h2": (SANS, 16, False, "center"),
     "subtitle": (SERIF, 14, False, "center"),
     "sample": (SANS, 12, True, "center"),
+    "h3": (SANS, 14, False, "left"),
+    "toc": (SERIF, 12, False, "left"),
 }
 DEFAULT_PARAGRAPH = (SERIF, 12, False, "left")
 CELL_SIZE = 10.5
@@ -96,7 +98,7 @@ def _write_section(ws, section: Section, sample: bool) -> None:
                 ws.row_breaks.append(Break(id=row - 1))
             font, size, bold, align = PARAGRAPH_FONTS.get(block.kind, DEFAULT_PARAGRAPH)
             cell = ws.cell(row=row, column=1)
-            _put_text(cell, block.text)
+            _put_text(cell, block.text.replace("\t", "　　　　"))
             cell.font = Font(name=font, size=size, bold=bold or any(r.bold for r in block.runs) and block.kind == "field",
                              color="C00000" if block.kind == "sample" else None)
             cell.alignment = Alignment(horizontal=align, vertical="center", wrap_text=True)
