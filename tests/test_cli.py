@@ -21,12 +21,17 @@ def run(project, *args):
 
 def test_flagship_command(project):
     shutil.copytree(DATA / "2023" / "咨询服务中心", project.data / "2023" / "咨询服务中心")
+    shutil.copytree(DATA / "classifications", project.data / "classifications")
     result = run(project, "--year", "2023", "--unit", "咨询服务中心")
     assert result.exit_code == 0, result.output
     folder = project.out / "2023" / "咨询服务中心"
     names = sorted(p.name for p in folder.iterdir())
-    assert names == ["2023年度项目绩效目标汇总表.docx", "2023年度项目绩效目标汇总表.pdf", "2023年度项目绩效目标汇总表.xlsx"]
-    assert "示例" in zipfile.ZipFile(folder / names[0]).read("word/document.xml").decode()
+    assert names == [
+        "2023年咨询服务中心单位预算.docx", "2023年咨询服务中心单位预算.pdf", "2023年咨询服务中心单位预算.xlsx",
+        "2023年度项目绩效目标汇总表.docx", "2023年度项目绩效目标汇总表.pdf", "2023年度项目绩效目标汇总表.xlsx",
+    ]
+    for name in names[:4:3]:
+        assert "示例" in zipfile.ZipFile(folder / name).read("word/document.xml").decode()
     assert not list(folder.glob(".tmp-*"))
 
 
@@ -80,7 +85,7 @@ def test_user_template_overrides_builtin(project, monkeypatch):
     (project.root / "templates").mkdir()
     original = (BUILTIN_TEMPLATES / "form-2023.html.j2").read_text(encoding="utf-8")
     (project.root / "templates" / "form-2023.html.j2").write_text(
-        original.replace("<h1>财政项目支出绩效目标申报表</h1>", "<h1>财政项目支出绩效目标申报表（本单位样式）</h1>"), encoding="utf-8"
+        original.replace("财政项目支出绩效目标申报表</h1>", "财政项目支出绩效目标申报表（本单位样式）</h1>"), encoding="utf-8"
     )
     monkeypatch.chdir(project.root)
     result = CliRunner().invoke(main, ["--year", "2023", "--unit", "局本部", "--format", "docx"])

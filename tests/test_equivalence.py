@@ -8,6 +8,7 @@ import zipfile
 from datetime import datetime
 
 import openpyxl
+from decimal import Decimal
 import pytest
 from lxml import etree
 
@@ -25,13 +26,18 @@ def tree_cells(tree) -> list[tuple[str, int, int]]:
     return [(c.text, c.rowspan, c.colspan) for s in tree.sections for b in s.blocks if isinstance(b, Table) for c in b.cells]
 
 
+def _squash(text: str) -> str:
+    """HTML whitespace collapsing (ASCII whitespace only: U+3000 is text)."""
+    return re.sub(r"[ \t\r\n]+", " ", text).strip()
+
+
 def html_cells(html: str) -> list[tuple[str, int, int]]:
     """The same list read straight off the HTML the PDF is made from."""
     root = etree.HTML(html)
     out = []
     for td in root.iter("td", "th"):
-        paras = [" ".join("".join(p.itertext()).split()) for p in td.findall("p")]
-        text = "\n".join(paras) if paras else " ".join("".join(td.itertext()).split())
+        paras = [_squash("".join(p.itertext())) for p in td.findall("p")]
+        text = "\n".join(paras) if paras else _squash("".join(td.itertext()))
         out.append((text, int(td.get("rowspan", 1)), int(td.get("colspan", 1))))
     return out
 
@@ -85,7 +91,7 @@ def xlsx_cells(data: bytes, tree) -> list[tuple[str, int, int]]:
                 text = "" if value is None else (str(value) if isinstance(value, str) else None)
                 if text is None:
                     text = cell.text  # numbers: compared by value below
-                    assert cell.value == value
+                    assert cell.value == Decimal(str(value))
                 out.append((text, rs, min(cs, cell.colspan) if cell.col + cell.colspan == block.col_count else cs))
             row += block.row_count + 1
     return out

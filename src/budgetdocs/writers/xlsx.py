@@ -167,12 +167,30 @@ def _write_section(ws, section: Section, sample: bool) -> None:
         ws.oddFooter.right.color = "C00000"
 
 
+def _sheets(sections: list[Section]) -> list[Section]:
+    """Sections grouped by sheet name (first appearance order); sheet "-" is left out.
+
+    The disclosure's cover and narrative sections share the sheet 说明; its
+    table of contents (page numbers) has no place in a workbook.
+    """
+    grouped: dict[str, Section] = {}
+    for section in sections:
+        if section.sheet == "-":
+            continue
+        key = section.sheet or f"Sheet{len(grouped) + 1}"
+        if key in grouped:
+            grouped[key].blocks.extend(section.blocks)
+        else:
+            grouped[key] = Section(section.orientation, key, list(section.blocks))
+    return list(grouped.values())
+
+
 def write_xlsx(document: Document, date: datetime) -> bytes:
     """Write the tree as XLSX: one sheet per section."""
     wb = Workbook()
     wb.remove(wb.active)
     used: set[str] = set()
-    for section in document.sections:
+    for section in _sheets(document.sections):
         ws = wb.create_sheet(_sheet_title(section.sheet or "Sheet", used))
         _write_section(ws, section, document.sample)
     wb.properties.creator = document.author
