@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from .budget import BudgetView, build_view, check_budget, load_classification
 from .budget_model import Budget
+from .checks import check_form, check_three_public, check_unit_forms, split
 from .errors import DataError, Problem, UsageError
 from .layout import BUILTIN_TEMPLATES, make_environment, render_html
 from .loader import LoadedForm, Source, load_form, read_mapping, validation_problems
@@ -73,6 +74,7 @@ class LoadedBudget:
     view: BudgetView
     source: Source
     key_forms: list[LoadedForm]
+    warnings: list[Problem] = field(default_factory=list)
 
 
 @dataclass
@@ -82,6 +84,7 @@ class Plan:
     year: int
     units: list[tuple[Unit, list[LoadedForm]]] = field(default_factory=list)
     budgets: dict[str, LoadedBudget] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
 
 
 def record_files(folder: Path) -> list[Path]:
@@ -136,18 +139,25 @@ def plan(project: Project, year: int, unit_names: Sequence[str], every: bool) ->
         folder = project.data / str(year) / unit.folder
         for path in record_files(folder):
             try:
-                forms.append(load_form(path, year, unit.folder, project.root))
+                loaded = load_form(path, year, unit.folder, project.root)
             except DataError as exc:
                 problems.extend(exc.problems)
+                continue
+            forms.append(loaded)
+            problems.extend(check_form(loaded))
+        problems.extend(check_unit_forms(forms))
         result.units.append((unit, forms))
         path = budget_file(folder)
         if path is not None:
             try:
                 result.budgets[unit.folder] = _load_budget(project, path, year, unit, forms)
+                problems.extend(result.budgets[unit.folder].warnings)
             except DataError as exc:
                 problems.extend(exc.problems)
-    if problems:
-        raise DataError(problems)
+    errors, warnings = split(problems)
+    if errors:
+        raise DataError(errors + warnings)
+    result.warnings = sorted(warnings)
     return result
 
 
@@ -165,7 +175,7 @@ def _load_budget(project: Project, path: Path, year: int, unit: Unit, own_forms:
         load_classification(folder, year, "功能分类", project.root),
         load_classification(folder, year, "经济分类", project.root),
     )
-    problems = check_budget(view, source)
+    problems = check_budget(view, source) + check_three_public(budget, source)
     for row in view.fiscal_categories:
         if row.code not in budget.purposes:
             problems.append(source.problem(("类说明",), "E205", f"类说明缺少 {row.code} {row.name} 的“主要用于”说明（编制说明要用）"))
@@ -185,9 +195,10 @@ def _load_budget(project: Project, path: Path, year: int, unit: Unit, own_forms:
                 key_forms.append(load_form(matches[0], year, folder_name, project.root))
             except DataError as exc:
                 problems.extend(exc.problems)
-    if problems:
-        raise DataError(problems)
-    return LoadedBudget(view, source, key_forms)
+    errors, warnings = split(problems)
+    if errors:
+        raise DataError(errors + warnings)
+    return LoadedBudget(view, source, key_forms, warnings)
 
 
 def _display_stem(loaded: LoadedForm) -> str:

@@ -29,6 +29,13 @@ def _fail_internal(exc: BaseException) -> None:
     sys.exit(3)
 
 
+def _print_warnings(warnings) -> None:
+    for warning in warnings:
+        click.echo(f"警告 {warning}", err=True)
+    if warnings:
+        click.echo(f"{len(warnings)} 个警告（加 --strict 时视为错误）。", err=True)
+
+
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--year", type=int, required=True, help="预算年度，如 2023")
 @click.option("--unit", "units", multiple=True, help="单位简称或全称（可重复），如 咨询服务中心")
@@ -38,8 +45,9 @@ def _fail_internal(exc: BaseException) -> None:
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), help="输出目录（默认 ./output）")
 @click.option("--check", is_flag=True, help="只检查记录，不写任何文件")
 @click.option("--json", "as_json", is_flag=True, help="以JSON输出问题列表（供程序读取）")
+@click.option("--strict", is_flag=True, help="把警告也当作错误（不生成文件）")
 def main(year: int, units: tuple[str, ...], every: bool, formats: str, data_dir: Optional[Path],
-         out_dir: Optional[Path], check: bool, as_json: bool) -> None:
+         out_dir: Optional[Path], check: bool, as_json: bool, strict: bool) -> None:
     """Render 绩效目标申报表 of a year as PDF, DOCX and XLSX into output/<year>/<unit>/."""
     started = time.perf_counter()
     try:
@@ -48,13 +56,19 @@ def main(year: int, units: tuple[str, ...], every: bool, formats: str, data_dir:
         chosen_formats = check_formats([f.strip().lower() for f in formats.split(",") if f.strip()])
         project = Project.at(Path.cwd(), data_dir, out_dir)
         the_plan = plan(project, year, units, every)
+        if strict and the_plan.warnings:
+            raise DataError(the_plan.warnings)
         if check:
-            count = sum(len(forms) for _, forms in the_plan.units)
+            count = sum(len(forms) for _, forms in the_plan.units) + len(the_plan.budgets)
             if as_json:
-                click.echo(json.dumps({"ok": True, "problems": []}, ensure_ascii=False))
+                problems = [p.as_dict() for p in the_plan.warnings]
+                click.echo(json.dumps({"ok": True, "problems": problems}, ensure_ascii=False, indent=1))
             else:
-                click.echo(f"检查通过：{count} 份记录，没有发现问题。")
+                _print_warnings(the_plan.warnings)
+                click.echo(f"检查通过：{count} 份记录，没有发现错误。")
             return
+        if not as_json:
+            _print_warnings(the_plan.warnings)
         outputs = render_outputs(project, the_plan, chosen_formats)
         written = write_all(outputs, project.out)
     except UsageError as exc:
@@ -66,7 +80,8 @@ def main(year: int, units: tuple[str, ...], every: bool, formats: str, data_dir:
         else:
             for problem in exc.problems:
                 click.echo(str(problem), err=True)
-            click.echo(f"发现 {len(exc.problems)} 个问题，未写出任何文件。", err=True)
+            errors = sum(1 for p in exc.problems if p.severity == "error") or len(exc.problems)
+            click.echo(f"发现 {errors} 个问题，未写出任何文件（原有输出保持不变）。", err=True)
         sys.exit(1)
     except RenderError as exc:
         click.echo(f"无法生成文档：{exc}", err=True)

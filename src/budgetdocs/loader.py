@@ -183,10 +183,13 @@ def validation_problems(exc: ValidationError, source: Source) -> list[Problem]:
             message = str(error.get("ctx", {}).get("error", error["msg"]))
         else:
             message = _PYDANTIC_MESSAGES.get(kind, error["msg"])
+        if kind == "string_too_long":
+            limit = error.get("ctx", {}).get("max_length")
+            message = f"内容太长（{len(str(error.get('input', '')))}字，此栏最多{limit}字），请精简"
         if kind == "literal_error":
             expected = error.get("ctx", {}).get("expected", "")
             message += f"，可选：{expected}"
-        code = {"missing": "E111", "extra_forbidden": "E112"}.get(kind, "E110")
+        code = {"missing": "E111", "extra_forbidden": "E112", "string_too_long": "E118"}.get(kind, "E110")
         if kind in ("decimal_parsing", "decimal_type", "finite_number") or "金额" in message:
             code = "E113"
         problems.append(source.problem(loc, code, f"{_field_name(loc)}：{message}"))

@@ -74,6 +74,12 @@ def _text(value: object) -> object:
 
 
 Text = Annotated[str, BeforeValidator(_text)]
+# Length limits keep every text inside the layout cell that prints it (an
+# XLSX row is at most 409 pt high): a longer text is a located error, never
+# clipped silently.
+ShortText = Annotated[str, BeforeValidator(_text), Field(max_length=100)]
+CellText = Annotated[str, BeforeValidator(_text), Field(max_length=300)]
+LongText = Annotated[str, BeforeValidator(_text), Field(max_length=1500)]
 
 
 def paragraphs(text: str) -> list[str]:
@@ -117,13 +123,13 @@ INDICATOR_LAYOUTS_2017 = {
     "来源列": ("分解目标", "指标内容", "指标目标值", "目标值来源"),
 }
 
-IndicatorRow = list[Text]
+IndicatorRow = list[CellText]
 
 
 class SubProject(Record):
     """One row of 项目当年投入资金构成."""
 
-    name: Text = Field(alias="名称")
+    name: CellText = Field(alias="名称")
     amount: OptionalMoney = Field(default=None, alias="金额")
 
 
@@ -150,7 +156,7 @@ class FormBase(Record):
         default=None, alias="版式", description="固定使用某一版式；不填则按年度选择"
     )
     sample: bool = Field(default=False, alias="示例", description="示例数据：输出上醒目标注“示例”")
-    name: Text = Field(alias="项目名称", min_length=1)
+    name: ShortText = Field(alias="项目名称", min_length=1)
 
 
 class Form2017(FormBase):
@@ -169,21 +175,21 @@ class Form2017(FormBase):
     contacts: Optional[Contacts] = Field(default=None, alias="联系信息")
     start: Text = Field(alias="开始时间")
     end: Text = Field(alias="结束时间")
-    overview: Text = Field(default="", alias="项目概况")
-    basis: Text = Field(default="", alias="立项依据")
-    necessity: Text = Field(default="", alias="项目设立的必要性")
-    measures: Text = Field(default="", alias="保证项目实施的制度、措施")
+    overview: LongText = Field(default="", alias="项目概况")
+    basis: LongText = Field(default="", alias="立项依据")
+    necessity: LongText = Field(default="", alias="项目设立的必要性")
+    measures: LongText = Field(default="", alias="保证项目实施的制度、措施")
     total_budget: OptionalMoney = Field(default=None, alias="项目总预算")
     year_budget: OptionalMoney = Field(default=None, alias="项目当年预算")
     last_year_budget: OptionalMoney = Field(default=None, alias="同名项目上年预算额")
     last_year_executed: OptionalMoney = Field(default=None, alias="同名项目上年预算执行数")
     subprojects: list[SubProject] = Field(default_factory=list, alias="子项目")
-    plan: Text = Field(default="", alias="项目实施计划")
-    overall_goal: Text = Field(default="", alias="项目总目标")
-    annual_goal: Text = Field(default="", alias="年度绩效目标")
+    plan: LongText = Field(default="", alias="项目实施计划")
+    overall_goal: LongText = Field(default="", alias="项目总目标")
+    annual_goal: LongText = Field(default="", alias="年度绩效目标")
     indicator_layout: Literal["四列", "三列", "来源列"] = Field(default="四列", alias="指标列")
     indicators: list[IndicatorRow] = Field(default_factory=list, alias="绩效指标")
-    remarks: Text = Field(default="", alias="备注")
+    remarks: LongText = Field(default="", alias="备注")
     sign_off: Optional[SignOff] = Field(default=None, alias="签字栏")
 
     @model_validator(mode="after")
@@ -210,13 +216,13 @@ class Form2020(FormBase):
     end: Text = Field(alias="计划完成日期")
     government_purchase: Literal["是", "否"] = Field(alias="是否含有政府购买服务")
     performance_type: Text = Field(alias="绩效类型")
-    overview: Text = Field(default="", alias="项目概况")
-    basis: Text = Field(default="", alias="立项依据")
-    necessity: Text = Field(default="", alias="项目设立的必要性")
-    measures: Text = Field(default="", alias="保证项目实施的制度、措施")
-    plan: Text = Field(default="", alias="项目实施计划")
-    goals: Text = Field(default="", alias="总目标及阶段性目标")
-    last_year_use: Text = Field(default="", alias="本项目上年度市级财政资金使用情况")
+    overview: LongText = Field(default="", alias="项目概况")
+    basis: LongText = Field(default="", alias="立项依据")
+    necessity: LongText = Field(default="", alias="项目设立的必要性")
+    measures: LongText = Field(default="", alias="保证项目实施的制度、措施")
+    plan: LongText = Field(default="", alias="项目实施计划")
+    goals: LongText = Field(default="", alias="总目标及阶段性目标")
+    last_year_use: LongText = Field(default="", alias="本项目上年度市级财政资金使用情况")
     total_budget: OptionalMoney = Field(default=None, alias="项目总预算")
     year_budget: OptionalMoney = Field(default=None, alias="项目当年预算")
     last_year_budget: OptionalMoney = Field(default=None, alias="同名项目上年预算额")
@@ -258,8 +264,8 @@ class Form2023(FormBase):
     end: Text = Field(alias="计划完成日期")
     project_funds: ProjectFunds2023 = Field(default_factory=ProjectFunds2023, alias="项目资金")
     annual_funds: AnnualFunds2023 = Field(alias="年度资金")
-    overall_goal: Text = Field(default="", alias="项目总目标")
-    annual_goal: Text = Field(default="", alias="年度总体目标")
+    overall_goal: LongText = Field(default="", alias="项目总目标")
+    annual_goal: LongText = Field(default="", alias="年度总体目标")
     indicators: list[Annotated[IndicatorRow, Field(min_length=4, max_length=4)]] = Field(
         default_factory=list, alias="绩效指标"
     )

@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Annotated, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import DataError, UsageError
 from .loader import read_mapping, validation_problems
+
+
+# A short name is also a folder name under data/ and output/: nothing that
+# could leave the folder (/, \\, ..) or that a file system rejects.
+def _safe_name(name: str) -> str:
+    if name in (".", "..") or _UNSAFE.search(name):
+        raise ValueError(f"简称“{name}”不能用作文件夹名（不能含 / \\ : * ? \" < > | 或控制字符，也不能是 . 或 ..）")
+    return name
+
+
+_UNSAFE = re.compile(r'[/\\:*?"<>|\x00-\x1f]')
+SafeName = Annotated[str, Field(min_length=1, max_length=40), AfterValidator(_safe_name)]
 
 
 class Unit(BaseModel):
@@ -19,7 +32,7 @@ class Unit(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     full_name: str = Field(alias="全称", min_length=2)
-    short_names: tuple[str, ...] = Field(alias="简称", min_length=1)
+    short_names: tuple[SafeName, ...] = Field(alias="简称", min_length=1)
     kind: Literal["部门", "单位"] = Field(alias="类型")
 
     @property

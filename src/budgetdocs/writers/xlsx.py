@@ -18,6 +18,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
+from ..errors import RenderError
 from ..tree import Document, Paragraph, Section, Table
 from .zipfix import fix_package
 
@@ -53,6 +54,18 @@ def display_width(text: str) -> int:
 def _lines(paragraphs: list[str], width_units: float) -> int:
     usable = max(width_units - 1.5, 2.0)
     return max(1, sum(max(1, math.ceil(display_width(p) * 1.05 / usable)) for p in paragraphs or [""]))
+
+
+def _fit(paragraphs: list[str], width_units: float, limit: float) -> tuple[float, float]:
+    """Font size and row height for a cell: a very long text is set smaller so that
+    Excel's 409 pt row limit never clips it; if even 8 pt cannot hold it, the
+    needed height is returned and the caller reports it."""
+    for size in (CELL_SIZE, 9.5, 9.0, 8.5, 8.0):
+        scale = size / CELL_SIZE
+        need = _lines(paragraphs, width_units / scale) * LINE_HEIGHT * scale + 4
+        if need <= limit:
+            return size, need
+    return 8.0, need
 
 
 def _sheet_title(name: str, used: set[str]) -> str:
@@ -128,19 +141,25 @@ def _write_section(ws, section: Section, sample: bool) -> None:
                 cell.number_format = c.number_format or "#,##0.00"
             elif c.paragraphs:
                 _put_text(cell, c.text)
-            cell.font = Font(name=SERIF, size=CELL_SIZE)
+            width = sum(col_units[left - 1 : right])
+            size, need = _fit(c.paragraphs, width, 409 * c.rowspan)
+            cell.font = Font(name=SERIF, size=size)
             cell.alignment = Alignment(horizontal=c.align, vertical="center", wrap_text=True)
             for rr in range(top, top + c.rowspan):
                 for cc in range(left, right + 1):
                     ws.cell(row=rr, column=cc).border = _BORDER
             if c.rowspan > 1 or right > left:
                 ws.merge_cells(start_row=top, start_column=left, end_row=top + c.rowspan - 1, end_column=right)
-            width = sum(col_units[left - 1 : right])
-            need = _lines(c.paragraphs, width) * LINE_HEIGHT + 4
             if c.rowspan == 1:
                 heights[top] = max(heights[top], need)
             else:
                 deficits.append((top, c.rowspan, need))
+        for top, span, need in deficits + [(t, 1, h) for t, h in heights.items() if t >= first]:
+            if need > 409 * span:
+                raise RenderError(
+                    f"XLSX：工作表“{ws.title}”第{top}行的文字约需{need:.0f}磅行高，超过Excel上限（每行409磅），"
+                    "表格软件会截断显示。请精简该栏文字。"
+                )
         for top, span, need in deficits:
             have = sum(heights[top + k] for k in range(span))
             if need > have:
