@@ -39,6 +39,9 @@ def _to_decimal(value: object) -> object:
     return value
 
 
+MONEY_LIMIT = Decimal(10) ** 15
+
+
 def _check_money(value: Optional[Decimal]) -> Optional[Decimal]:
     if value is None:
         return None
@@ -46,6 +49,8 @@ def _check_money(value: Optional[Decimal]) -> Optional[Decimal]:
         raise ValueError("金额必须是有限的数字")
     if value < 0:
         raise ValueError(f"金额不能为负数：{value}")
+    if value >= MONEY_LIMIT:
+        raise ValueError(f"金额过大：{value}（应小于一千万亿）")
     if value.as_tuple().exponent < -2:  # type: ignore[operator]
         raise ValueError(f"金额最多两位小数：{value}")
     return value

@@ -1,0 +1,119 @@
+"""Every check: one valid and one broken record, asserting the code, the file and the line."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from budgetdocs.checks import parse_date
+from budgetdocs.cli import main
+from conftest import DATA, write_record
+from test_units_loader import MINIMAL_2023
+
+MINIMAL_2019 = """\
+项目名称: 测试项目
+项目类型: 经常性专项业务费
+资金用途: 政府购买服务
+开始时间: 2019-1-1
+结束时间: 2019-12-31
+项目总预算: 300
+项目当年预算: 300
+子项目:
+  - {名称: 甲, 金额: 100}
+  - {名称: 乙, 金额: 200}
+"""
+
+BUDGET_2023 = (DATA / "2023" / "咨询服务中心" / "budget.yaml").read_text(encoding="utf-8")
+
+
+def run(project, year, unit, *extra):
+    args = ["--year", str(year), "--unit", unit, "--data", str(project.data), "--out", str(project.out), "--check", *extra]
+    return CliRunner().invoke(main, args)
+
+
+def located(result, code: str, file: str, line: int) -> bool:
+    return any(f"{file}:{line}:" in l and code in l for l in result.output.splitlines())
+
+
+FORM_CASES = [
+    # (year, folder, file, valid text, broken text, code, line)
+    (2019, "社保中心", "01-a.yaml", MINIMAL_2019, MINIMAL_2019.replace("{名称: 乙, 金额: 200}", "{名称: 乙, 金额: 201}"), "W211", 8),
+    (2019, "社保中心", "01-a.yaml", MINIMAL_2019, MINIMAL_2019.replace("结束时间: 2019-12-31", "结束时间: 2018-12-31"), "E213", 4),
+    (2019, "社保中心", "01-a.yaml", MINIMAL_2019, MINIMAL_2019.replace("开始时间: 2019-1-1", "开始时间: 一月一日"), "E212", 4),
+    (2019, "社保中心", "01-a.yaml", MINIMAL_2019, MINIMAL_2019.replace("项目总预算: 300", "项目总预算: 200"), "E214", 7),
+    (2019, "社保中心", "01-a.yaml", MINIMAL_2019, MINIMAL_2019.replace("资金用途: 政府购买服务", "资金用途: 政府买服务"), "E110", 3),
+    (2023, "局本部", "01-a.yaml", MINIMAL_2023, MINIMAL_2023.replace("项目名称: 测试项目", "项目名称: " + "长" * 101), "E118", 1),
+    (2023, "局本部", "01-a.yaml", MINIMAL_2023,
+     MINIMAL_2023.replace("年度资金:", "项目资金: {项目资金总额: 100, 财政资金: 50, 其他资金: 60}\n年度资金:"), "E215", 8),
+    (2023, "局本部", "01-a.yaml", MINIMAL_2023, MINIMAL_2023.replace("  上年结转资金: 0", "  上年结转资金: 1e999"), "E113", 10),
+    (2023, "局本部", "01-a.yaml", MINIMAL_2023, MINIMAL_2023.replace("  上年结转资金: 0", "  上年结转资金: .nan"), "E113", 10),
+]
+
+
+@pytest.mark.parametrize("year,folder,name,valid,broken,code,line", FORM_CASES, ids=[f"{c[5]}-{i}" for i, c in enumerate(FORM_CASES)])
+def test_form_checks(project, year, folder, name, valid, broken, code, line):
+    write_record(project, year, folder, name, valid)
+    ok = run(project, year, folder, "--strict")
+    assert ok.exit_code == 0, ok.output
+    write_record(project, year, folder, name, broken)
+    bad = run(project, year, folder, "--strict")
+    assert bad.exit_code == 1
+    assert located(bad, code, f"data/{year}/{folder}/{name}", line) or located(bad, code, name, line), bad.output
+    assert "Traceback" not in bad.output
+
+
+def test_warning_passes_without_strict(project):
+    write_record(project, 2019, "社保中心", "01-a.yaml", MINIMAL_2019.replace("金额: 200}", "金额: 201}"))
+    result = run(project, 2019, "社保中心")
+    assert result.exit_code == 0 and "W211" in result.output and "警告" in result.output
+
+
+def test_duplicate_projects(project):
+    write_record(project, 2019, "社保中心", "01-a.yaml", MINIMAL_2019)
+    write_record(project, 2019, "社保中心", "02-b.yaml", MINIMAL_2019)
+    result = run(project, 2019, "社保中心")
+    assert result.exit_code == 1 and located(result, "E217", "02-b.yaml", 1), result.output
+
+
+BUDGET_CASES = [
+    (BUDGET_2023.replace('  - 科目: "2101102"', '  - 科目: "2080150"'), "E202", 51),
+    (BUDGET_2023.replace('科目: "2080199"', '科目: "2089999"'), "E203", 45),
+    (BUDGET_2023.replace("{科目: \"31002\", 公用经费: 100000}", "{科目: \"31002\", 公用经费: 100001}"), "E204", 55),
+    (BUDGET_2023.replace('  "210": 事业单位缴纳的医疗保险费等方面的支出\n', ""), "E205", 38),
+    (BUDGET_2023.replace("    原因: 贯彻落实过紧日子要求，压缩公务接待费\n", ""), "W201", 85),
+    (BUDGET_2023 + "重点项目: [咨询服务中心/99-没有这个]\n", "E206", 93),
+    (BUDGET_2023.replace("文档: 单位", "文档: 科室"), "E110", 7),
+]
+
+
+@pytest.mark.parametrize("broken,code,line", BUDGET_CASES, ids=[c[1] for c in BUDGET_CASES])
+def test_budget_checks(project, broken, code, line):
+    shutil.copytree(DATA / "classifications", project.data / "classifications")
+    write_record(project, 2023, "咨询服务中心", "budget.yaml", BUDGET_2023)
+    ok = run(project, 2023, "咨询服务中心", "--strict")
+    assert ok.exit_code == 0, ok.output
+    write_record(project, 2023, "咨询服务中心", "budget.yaml", broken)
+    bad = run(project, 2023, "咨询服务中心", "--strict", "--json")
+    assert bad.exit_code == 1
+    problems = json.loads(bad.output)["problems"]
+    assert any(p["code"] == code and p["line"] == line and p["file"].endswith("budget.yaml") for p in problems), problems
+
+
+def test_unsafe_unit_name_in_registry(project):
+    registry = (project.data / "units.yaml").read_text(encoding="utf-8")
+    (project.data / "units.yaml").write_text(registry.replace("简称: [局本部]", "简称: [../../etc]"), encoding="utf-8")
+    write_record(project, 2023, "人社局", "01-a.yaml", MINIMAL_2023)
+    result = run(project, 2023, "人社局")
+    assert result.exit_code == 1 and "units.yaml:9:10: E110" in result.output and "不能用作文件夹名" in result.output, result.output
+
+
+def test_dates_as_the_seeds_write_them():
+    assert parse_date("2019-1-1").isoformat() == "2019-01-01"
+    assert parse_date("2019. 12. 31").isoformat() == "2019-12-31"
+    assert parse_date("2017年1月1日").isoformat() == "2017-01-01"
+    assert parse_date("2017年1月").isoformat() == "2017-01-01"
+    assert parse_date("2017年1月", end=True).isoformat() == "2017-01-28"
+    assert parse_date("下半年") is None
