@@ -17,6 +17,12 @@ FIXTURES = Path(__file__).parent / "fixtures"
 GOLDEN = Path(__file__).parent / "golden"
 
 
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path_factory, monkeypatch):
+    """Tests never touch the user's layout cache."""
+    monkeypatch.setenv("BUDGETDOCS_CACHE", str(tmp_path_factory.mktemp("cache")))
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Project:
     """A scratch project folder with a copy of the unit registry and no records."""

@@ -12,7 +12,7 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Iterable, Optional, Sequence
+from typing import Callable, Iterable, Optional, Sequence
 
 from pydantic import ValidationError
 
@@ -22,9 +22,10 @@ from .checks import check_form, check_three_public, check_unit_forms, split
 from .errors import DataError, Problem, UsageError
 from .layout import BUILTIN_TEMPLATES, make_environment, render_html
 from .loader import LoadedForm, Source, load_form, read_mapping, validation_problems
-from .tree import parse
+from .jobs import Cache, DocumentJob, Stats
+from .jobs import run as run_jobs
 from .units import Registry, Unit, load_registry
-from .writers import FORMATS, WRITERS
+from .writers import FORMATS
 
 RECORD_SUFFIXES = (".yaml", ".yml", ".json")
 BUDGET_STEM = "budget"  # data/<year>/<unit>/budget.yaml is the unit's 部门/单位预算 record
@@ -45,6 +46,14 @@ class Project:
         """Project rooted at ``root`` with optional other data/output folders."""
         root = root.resolve()
         return cls(root, (data or root / "data").resolve(), (out or root / "output").resolve())
+
+    @property
+    def cache(self) -> Path:
+        """Where laid-out parts are kept between runs: $BUDGETDOCS_CACHE, else the user's cache folder."""
+        if os.environ.get("BUDGETDOCS_CACHE"):
+            return Path(os.environ["BUDGETDOCS_CACHE"])
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        return Path(base) / "budgetdocs"
 
     @property
     def templates(self) -> Path:
@@ -257,29 +266,49 @@ def disclosure_document(year: int, unit: Unit, loaded: LoadedBudget, registry_un
     return f"{year}年{unit.folder}{budget.kind}预算", context
 
 
-def render_outputs(project: Project, the_plan: Plan, formats: Sequence[str]) -> list[Output]:
-    """Render every document of the plan in memory, in every requested format."""
+def documents(project: Project, the_plan: Plan) -> list[DocumentJob]:
+    """The documents of a plan with their layout HTML (Jinja only; cheap)."""
     env = make_environment(project.templates)
-    folders = [project.templates, BUILTIN_TEMPLATES]
     date = datetime(the_plan.year, 1, 1)
-    outputs: list[Output] = []
     registry_units = {u.folder: u for u in project.registry().units}
+    result = []
     for unit, forms in the_plan.units:
         folder = project.out / str(the_plan.year) / unit.folder
-        documents = [("forms.html.j2", stem, context) for stem, context in form_documents(the_plan.year, unit, forms)] if forms else []
+        todo = [("forms.html.j2", stem, context) for stem, context in form_documents(the_plan.year, unit, forms)] if forms else []
         if unit.folder in the_plan.budgets:
             stem, context = disclosure_document(the_plan.year, unit, the_plan.budgets[unit.folder], registry_units)
-            documents.insert(0, ("disclosure.html.j2", stem, context))
-        for template, stem, context in documents:
+            todo.insert(0, ("disclosure.html.j2", stem, context))
+        for template, stem, context in todo:
             html = render_html(env, template, **context)
-            tree = parse(html) if ("docx" in formats or "xlsx" in formats) else None
-            for fmt in formats:
-                if fmt == "pdf":
-                    data = WRITERS["pdf"](html, folders, BUILTIN_TEMPLATES)
-                else:
-                    data = WRITERS[fmt](tree, date)
-                outputs.append(Output(folder / f"{stem}.{fmt}", data))
-    return outputs
+            result.append(DocumentJob(stem, folder, html, context["title"], context["author"], date))
+    return result
+
+
+def render_outputs(
+    project: Project,
+    the_plan: Plan,
+    formats: Sequence[str],
+    jobs: int = 1,
+    use_cache: bool = False,
+    progress: Optional[Callable[[int, int], None]] = None,
+) -> list[Output]:
+    """Render every document of the plan in memory, in every requested format."""
+    return render_with_stats(project, the_plan, formats, jobs, use_cache, progress)[0]
+
+
+def render_with_stats(
+    project: Project,
+    the_plan: Plan,
+    formats: Sequence[str],
+    jobs: int = 1,
+    use_cache: bool = False,
+    progress: Optional[Callable[[int, int], None]] = None,
+) -> tuple[list[Output], Stats]:
+    """As :func:`render_outputs`, with what was laid out and what came from the cache."""
+    folders = [project.templates, BUILTIN_TEMPLATES]
+    cache = Cache(project.cache if use_cache else None)
+    files, stats = run_jobs(documents(project, the_plan), formats, folders, BUILTIN_TEMPLATES, cache, jobs, progress)
+    return [Output(path, data) for path, data in files], stats
 
 
 def write_all(outputs: Iterable[Output], out_root: Path) -> list[Path]:

@@ -8,6 +8,7 @@ path of the log with its traceback.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import tempfile
 import time
@@ -17,16 +18,16 @@ from typing import Optional
 
 import click
 
-from .build import Project, check_formats, plan, render_outputs, write_all
+from .build import Project, check_formats, plan, render_with_stats, write_all
 from .errors import DataError, RenderError, UsageError
 from .writers import FORMATS
 
 
-def _fail_internal(exc: BaseException) -> None:
+def _fail_internal(exc: BaseException) -> int:
     log = Path(tempfile.gettempdir()) / "budgetdocs-error.log"
     log.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
     click.echo(f"内部错误（不是数据问题）：{type(exc).__name__}: {exc}。详细信息见 {log}", err=True)
-    sys.exit(3)
+    return 3
 
 
 def _print_warnings(warnings) -> None:
@@ -46,9 +47,39 @@ def _print_warnings(warnings) -> None:
 @click.option("--check", is_flag=True, help="只检查记录，不写任何文件")
 @click.option("--json", "as_json", is_flag=True, help="以JSON输出问题列表（供程序读取）")
 @click.option("--strict", is_flag=True, help="把警告也当作错误（不生成文件）")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="并行进程数（默认：CPU核数）")
+@click.option("--no-cache", is_flag=True, help="不使用排版缓存（$BUDGETDOCS_CACHE，默认 ~/.cache/budgetdocs），全部重新排版")
+@click.option("--watch", is_flag=True, help="监视 data/ 和 templates/，保存后自动重新生成")
 def main(year: int, units: tuple[str, ...], every: bool, formats: str, data_dir: Optional[Path],
-         out_dir: Optional[Path], check: bool, as_json: bool, strict: bool) -> None:
-    """Render 绩效目标申报表 of a year as PDF, DOCX and XLSX into output/<year>/<unit>/."""
+         out_dir: Optional[Path], check: bool, as_json: bool, strict: bool, jobs: Optional[int],
+         no_cache: bool, watch: bool) -> None:
+    """Render a year's 部门/单位预算 and 绩效目标申报表 as PDF, DOCX and XLSX into output/<year>/<unit>/."""
+    options = dict(year=year, units=units, every=every, formats=formats, data_dir=data_dir, out_dir=out_dir,
+                   check=check, as_json=as_json, strict=strict, jobs=jobs or os.cpu_count() or 1, use_cache=not no_cache)
+    if not watch:
+        sys.exit(_once(**options))
+    _watch(options)
+
+
+def _watch(options: dict) -> None:
+    """Render, then render again whenever a record or template is saved (Ctrl-C stops)."""
+    from watchfiles import watch as watch_files
+
+    project = Project.at(Path.cwd(), options["data_dir"], options["out_dir"])
+    _once(**options)
+    paths = [p for p in (project.data, project.templates) if p.exists()]
+    click.echo(f"正在监视 {'、'.join(str(p) for p in paths)}（Ctrl-C 退出）", err=True)
+    try:
+        for changes in watch_files(*paths, debounce=300):
+            changed = "、".join(sorted({Path(path).name for _, path in changes}))
+            click.echo(f"\n检测到修改：{changed}", err=True)
+            _once(**options)
+    except KeyboardInterrupt:
+        pass
+
+
+def _once(year, units, every, formats, data_dir, out_dir, check, as_json, strict, jobs, use_cache) -> int:
+    """One render (or check); returns the exit code."""
     started = time.perf_counter()
     try:
         if every == bool(units):
@@ -66,14 +97,15 @@ def main(year: int, units: tuple[str, ...], every: bool, formats: str, data_dir:
             else:
                 _print_warnings(the_plan.warnings)
                 click.echo(f"检查通过：{count} 份记录，没有发现错误。")
-            return
+            return 0
         if not as_json:
             _print_warnings(the_plan.warnings)
-        outputs = render_outputs(project, the_plan, chosen_formats)
+        with _progress(not as_json) as progress:
+            outputs, stats = render_with_stats(project, the_plan, chosen_formats, jobs, use_cache, progress)
         written = write_all(outputs, project.out)
     except UsageError as exc:
         click.echo(f"用法错误：{exc}", err=True)
-        sys.exit(2)
+        return 2
     except DataError as exc:
         if as_json:
             click.echo(json.dumps({"ok": False, "problems": [p.as_dict() for p in exc.problems]}, ensure_ascii=False, indent=1))
@@ -82,16 +114,46 @@ def main(year: int, units: tuple[str, ...], every: bool, formats: str, data_dir:
                 click.echo(str(problem), err=True)
             errors = sum(1 for p in exc.problems if p.severity == "error") or len(exc.problems)
             click.echo(f"发现 {errors} 个问题，未写出任何文件（原有输出保持不变）。", err=True)
-        sys.exit(1)
+        return 1
     except RenderError as exc:
         click.echo(f"无法生成文档：{exc}", err=True)
-        sys.exit(1)
+        return 1
     except Exception as exc:  # noqa: BLE001 - the one place that turns surprises into a line
-        _fail_internal(exc)
+        return _fail_internal(exc)
     elapsed = time.perf_counter() - started
     for path in written:
         click.echo(str(path.relative_to(project.out.parent)) if path.is_relative_to(project.out.parent) else str(path))
-    click.echo(f"已生成 {len(written)} 个文件，用时 {elapsed:.1f} 秒。")
+    click.echo(
+        f"已生成 {len(written)} 个文件，用时 {elapsed:.1f} 秒"
+        f"（排版 {stats.laid_out} 个部分，复用缓存 {stats.reused} 个，{jobs} 个进程）。"
+    )
+    return 0
+
+
+class _progress:
+    """A rich progress bar on an interactive terminal; nothing otherwise."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled and sys.stderr.isatty()
+        self._bar = None
+        self._task = None
+
+    def __enter__(self):
+        if not self.enabled:
+            return None
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+        self._bar = Progress("排版", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), transient=True)
+        self._bar.start()
+        self._task = self._bar.add_task("", total=None)
+        return self._update
+
+    def _update(self, done: int, total: int) -> None:
+        self._bar.update(self._task, completed=done, total=total)
+
+    def __exit__(self, *exc) -> None:
+        if self._bar is not None:
+            self._bar.stop()
 
 
 if __name__ == "__main__":

@@ -75,13 +75,18 @@ class _GlyphWatch(logging.Handler):
             self.missing.append(message.split(":", 1)[-1].strip())
 
 
-def write_pdf(html: str, asset_folders: Sequence[Path], base: Path, identifier: Optional[str] = None) -> bytes:
-    """Render ``html`` to PDF bytes; a glyph missing from every font is an error."""
+def render_document(html: str, asset_folders: Sequence[Path], base: Path, identifier: Optional[str] = None):
+    """Lay out and draw ``html``: (WeasyPrint document, PDF bytes).
+
+    A glyph missing from every font is an error; WeasyPrint only logs it while
+    drawing, so the watch spans layout and drawing.
+    """
     watch = _GlyphWatch()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(watch)
     try:
-        document = HTML(string=html, base_url=str(base) + "/", url_fetcher=AssetFetcher(asset_folders, base))
+        html_doc = HTML(string=html, base_url=str(base) + "/", url_fetcher=AssetFetcher(asset_folders, base))
+        document = html_doc.render()
         ident = (identifier or hashlib.sha256(html.encode("utf-8")).hexdigest())[:32].encode("ascii")
         data = document.write_pdf(pdf_identifier=ident, uncompressed_pdf=False)
     except _Blocked as exc:
@@ -91,4 +96,9 @@ def write_pdf(html: str, asset_folders: Sequence[Path], base: Path, identifier: 
     if watch.missing:
         shown = "；".join(sorted(set(watch.missing))[:5])
         raise RenderError(f"字体中缺少字形（PDF中会显示为空白方框）：{shown}。请安装含这些字的字体或改用常用字。")
-    return data
+    return document, data
+
+
+def write_pdf(html: str, asset_folders: Sequence[Path], base: Path, identifier: Optional[str] = None) -> bytes:
+    """Render ``html`` to PDF bytes in one WeasyPrint run."""
+    return render_document(html, asset_folders, base, identifier)[1]

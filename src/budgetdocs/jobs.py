@@ -1,0 +1,263 @@
+"""Take the documents of a run; give their files, laying out only what changed, in parallel.
+
+Work is cut into independent jobs — one per PDF part (a ``<section>``), one
+per DOCX and per XLSX — each keyed by a hash of its HTML, the template
+assets and the toolkit version.  Jobs whose key is in the cache are reused;
+the rest run in a pool of worker processes (``--jobs``).  Assembly (page
+numbers, contents, bookmarks) is cheap and always runs, so a reused part
+still lands on the right page.  The same input gives the same bytes whether
+parts come from the cache, a pool or one process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import tempfile
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Callable, Optional, Sequence
+
+from .pdfparts import Part, RenderedPart, assemble, overlay_html, page_map, split, toc_html, toc_part
+
+try:
+    VERSION = metadata.version("budgetdocs")
+except metadata.PackageNotFoundError:  # running from a source tree
+    VERSION = "dev"
+
+
+@dataclass
+class DocumentJob:
+    """One document to write in some formats."""
+
+    stem: str
+    folder: Path
+    html: str
+    title: str
+    author: str
+    date: datetime
+
+
+@dataclass
+class Stats:
+    """What a run did: parts laid out and reused."""
+
+    laid_out: int = 0
+    reused: int = 0
+    files: int = 0
+
+
+class Cache:
+    """Rendered parts and files on disk, by content key (no pickles: PDF/JSON/bytes)."""
+
+    def __init__(self, folder: Optional[Path]):
+        self.folder = folder
+
+    def _path(self, key: str, suffix: str) -> Optional[Path]:
+        return self.folder / key[:2] / f"{key}{suffix}" if self.folder else None
+
+    def get_part(self, key: str) -> Optional[RenderedPart]:
+        """A cached rendered part, if present and readable."""
+        pdf, meta = self._path(key, ".pdf"), self._path(key, ".json")
+        if not pdf or not pdf.is_file() or not meta.is_file():
+            return None
+        try:
+            info = json.loads(meta.read_text(encoding="utf-8"))
+            return RenderedPart(pdf.read_bytes(), info["landscape"], _tuples(info["bookmarks"]), info["anchors"])
+        except (OSError, ValueError, KeyError):
+            return None
+
+    def put_part(self, key: str, part: RenderedPart) -> None:
+        """Store a rendered part."""
+        meta = json.dumps(
+            {"landscape": part.landscape, "bookmarks": part.bookmarks, "anchors": part.anchors}, ensure_ascii=False
+        )
+        self._write(key, ".json", meta.encode("utf-8"))
+        self._write(key, ".pdf", part.pdf)
+
+    def get_file(self, key: str) -> Optional[bytes]:
+        """A cached DOCX/XLSX, if present."""
+        path = self._path(key, ".bin")
+        return path.read_bytes() if path and path.is_file() else None
+
+    def put_file(self, key: str, data: bytes) -> None:
+        """Store a DOCX/XLSX."""
+        self._write(key, ".bin", data)
+
+    def _write(self, key: str, suffix: str, data: bytes) -> None:
+        path = self._path(key, suffix)
+        if path is None:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+
+
+def _tuples(items) -> list:
+    """JSON lists back into WeasyPrint's bookmark tuples."""
+    return [(label, tuple(pos), _tuples(children), state) for label, pos, children, state in items]
+
+
+def assets_digest(folders: Sequence[Path]) -> str:
+    """Hash of every template asset a part may read (user folder and built-in)."""
+    digest = hashlib.sha256(VERSION.encode())
+    for folder in folders:
+        if Path(folder).is_dir():
+            for path in sorted(Path(folder).rglob("*")):
+                if path.is_file():
+                    digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _key(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
+
+
+# Worker entry point: module level so that it pickles.
+def _work(task: tuple):
+    kind = task[0]
+    if kind == "part":
+        _, key, html, folders, base = task
+        return key, _render_part(html, folders, base)
+    _, key, html, date = task
+    from .tree import parse
+
+    tree = parse(html)
+    if kind == "docx":
+        from .writers.docx import write_docx
+
+        return key, write_docx(tree, date)
+    from .writers.xlsx import write_xlsx
+
+    return key, write_xlsx(tree, date)
+
+
+def _render_part(html: str, folders, base: Path) -> RenderedPart:
+    from .pdfparts import render_part  # imports WeasyPrint
+
+    return render_part(html, folders, base)
+
+
+def _execute(tasks: list[tuple], jobs: int, tick: Callable[[], None]) -> dict:
+    results = {}
+    if tasks and jobs > 1 and len(tasks) > 1:
+        # Load the writers before forking so that workers share them.
+        from .pdfparts import render_part  # noqa: F401
+        from .writers import docx, xlsx  # noqa: F401
+    if jobs <= 1 or len(tasks) <= 1:
+        for task in tasks:
+            key, value = _work(task)
+            results[key] = value
+            tick()
+        return results
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        futures = [pool.submit(_work, task) for task in tasks]
+        for future in as_completed(futures):
+            key, value = future.result()
+            results[key] = value
+            tick()
+    return results
+
+
+def run(
+    documents: Sequence[DocumentJob],
+    formats: Sequence[str],
+    folders: Sequence[Path],
+    base: Path,
+    cache: Cache,
+    jobs: int = 1,
+    progress: Optional[Callable[[int, int], None]] = None,
+) -> tuple[list[tuple[Path, bytes]], Stats]:
+    """Every file of every document: (path, bytes), plus what was laid out or reused."""
+    stats = Stats()
+    assets = assets_digest(folders)
+    plans = []
+    tasks: dict[str, tuple] = {}
+    found: dict[str, object] = {}
+    for doc in documents:
+        entry = {"doc": doc, "parts": None, "head": None}
+        if "pdf" in formats:
+            head, parts = split(doc.html)
+            entry["head"], entry["parts"] = head, parts
+            for part in parts:
+                key = _key("part", assets, part.html)
+                cached = cache.get_part(key)
+                if cached is not None:
+                    found[key] = cached
+                    stats.reused += 1
+                elif key not in tasks:
+                    tasks[key] = ("part", key, part.html, list(folders), base)
+        for fmt in ("docx", "xlsx"):
+            if fmt in formats:
+                key = _key(fmt, assets, doc.html, doc.date.isoformat())
+                cached_file = cache.get_file(key)
+                if cached_file is not None:
+                    found[key] = cached_file
+                    stats.reused += 1
+                elif key not in tasks:
+                    tasks[key] = (fmt, key, doc.html, doc.date)
+        plans.append(entry)
+    # Longest first: the pool stays busy until the end.
+    ordered = sorted(tasks.values(), key=lambda t: -len(t[2]))
+    done = [0]
+    total = len(ordered)
+
+    def tick() -> None:
+        done[0] += 1
+        if progress:
+            progress(done[0], total)
+
+    results = _execute(ordered, jobs, tick)
+    stats.laid_out += len(results)
+    for key, value in results.items():
+        if isinstance(value, RenderedPart):
+            cache.put_part(key, value)
+        else:
+            cache.put_file(key, value)
+    found.update(results)
+
+    outputs: list[tuple[Path, bytes]] = []
+    for entry in plans:
+        doc: DocumentJob = entry["doc"]
+        for fmt in formats:
+            if fmt == "pdf":
+                outputs.append((doc.folder / f"{doc.stem}.pdf", _pdf(entry, assets, found, cache, folders, base, stats)))
+            else:
+                outputs.append((doc.folder / f"{doc.stem}.{fmt}", found[_key(fmt, assets, doc.html, doc.date.isoformat())]))
+    stats.files = len(outputs)
+    return outputs, stats
+
+
+def _pdf(entry: dict, assets: str, found: dict, cache: Cache, folders, base: Path, stats: Stats) -> bytes:
+    doc: DocumentJob = entry["doc"]
+    parts: list[Part] = entry["parts"]
+    rendered = [found[_key("part", assets, p.html)] for p in parts]
+    toc = toc_part(parts)
+    if toc is not None:
+        # Placeholder numbers told us the contents' length; now fill in the real ones.
+        pages = page_map(parts, rendered)
+        numbered = toc_html(toc, pages)
+        rendered[toc.index] = _cached_part(numbered, assets, cache, folders, base, stats)
+    landscape = [l for part in rendered for l in part.landscape]
+    overlay = _cached_part(overlay_html(entry["head"], landscape), assets, cache, folders, base, stats)
+    return assemble(entry["head"], parts, rendered, overlay, doc.title, doc.author)
+
+
+def _cached_part(html: str, assets: str, cache: Cache, folders, base: Path, stats: Stats) -> RenderedPart:
+    key = _key("part", assets, html)
+    part = cache.get_part(key)
+    if part is None:
+        part = _render_part(html, folders, base)
+        cache.put_part(key, part)
+        stats.laid_out += 1
+    else:
+        stats.reused += 1
+    return part

@@ -1,0 +1,201 @@
+"""Take a document's layout HTML; give its PDF, laid out part by part and assembled.
+
+WeasyPrint lays out about three pages a second, so a long document is cut at
+its ``<section>`` boundaries (each section starts a new page anyway) into
+parts that are laid out independently — in parallel, and only when their
+content changed (see :mod:`budgetdocs.jobs`).  Parts are laid out without
+their page-number footers; assembly then
+
+1. concatenates the parts' pages,
+2. stamps the footers (``— N —``, and 示例 on sample data) from one small
+   overlay document whose pages match the parts' orientations,
+3. fills the table of contents with the real page numbers (the contents part
+   is laid out once with placeholders to learn its own length, then again),
+4. rebuilds the bookmarks from each part's bookmark tree, shifted to its pages.
+
+Page count does not depend on the footer text, so the result equals what a
+single WeasyPrint run over the whole HTML would show.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional, Sequence
+
+from lxml import html as lxml_html
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import ArrayObject, ByteStringObject, NameObject, TextStringObject
+
+from .errors import RenderError
+
+# Parts are laid out with no footer; the overlay carries it.
+NO_FOOTER = "@page { @bottom-center { content: none; } @bottom-right { content: none; } @bottom-left { content: none; } }"
+# In a part, the contents page shows the page numbers written into data-page.
+TOC_NUMBERS = 'p.toc a::after { content: leader(".") attr(data-page); }'
+TOC_PLACEHOLDER = "000"
+CHUNK = 120_000  # characters of HTML per part, roughly 6–10 table pages
+
+
+@dataclass
+class Part:
+    """One section of a document, as a standalone HTML page sequence."""
+
+    index: int
+    html: str
+    ids: list[str]
+    is_toc: bool = False
+
+    @property
+    def key(self) -> str:
+        """Content hash of the part's HTML."""
+        return hashlib.sha256(self.html.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class RenderedPart:
+    """A laid-out part: its PDF bytes, page orientations and bookmark tree."""
+
+    pdf: bytes
+    landscape: list[bool]
+    bookmarks: list = field(default_factory=list)
+    anchors: dict[str, int] = field(default_factory=dict)  # id -> page index within the part
+
+    @property
+    def pages(self) -> int:
+        """Number of pages of the part."""
+        return len(self.landscape)
+
+
+def _head(root) -> str:
+    head = root.find("head")
+    return lxml_html.tostring(head, encoding="unicode") if head is not None else "<head></head>"
+
+
+def _document(head: str, body: str, extra_css: str) -> str:
+    head = head.replace("</head>", f"<style>{extra_css}</style></head>")
+    return f'<!DOCTYPE html>\n<html lang="zh-CN">{head}<body>{body}</body></html>'
+
+
+def split(html: str) -> tuple[str, list[Part]]:
+    """The document's <head> and its parts, one per <section>."""
+    root = lxml_html.document_fromstring(html)
+    if root.get("lang") != "zh-CN":
+        raise RenderError('layout: <html lang="zh-CN"> is required')
+    head = _head(root)
+    groups: list[tuple[bool, list[str], bool]] = []  # (is_toc, serialized sections, stands alone)
+    size = 0
+    for section in root.body.iterchildren("section"):
+        classes = (section.get("class") or "").split()
+        is_toc = "toc" in classes
+        if is_toc:
+            section = copy.deepcopy(section)
+            for anchor in section.iter("a"):
+                anchor.set("data-page", TOC_PLACEHOLDER)
+        text = lxml_html.tostring(section, encoding="unicode")
+        # A form, the contents and every ~CHUNK of other sections make a part:
+        # few enough parts to keep WeasyPrint's per-run cost (font subsetting)
+        # small, small enough that an edit re-lays out little and the pool has work.
+        alone = is_toc or "form" in classes
+        if alone or not groups or groups[-1][0] or groups[-1][2] or size + len(text) > CHUNK:
+            groups.append((is_toc, [text], alone))
+            size = len(text)
+        else:
+            groups[-1][1].append(text)
+            size += len(text)
+    parts = []
+    for index, (is_toc, sections, _alone) in enumerate(groups):
+        css = NO_FOOTER + (TOC_NUMBERS if is_toc else "")
+        parts.append(Part(index, _document(head, "".join(sections), css), [], is_toc))
+    return head, parts
+
+
+def render_part(html: str, folders: Sequence[Path], base: Path) -> RenderedPart:
+    """Lay out one part (in a worker process)."""
+    from .writers.pdf import render_document
+
+    document, pdf = render_document(html, folders, base)
+    landscape = [page.width > page.height for page in document.pages]
+    anchors: dict[str, int] = {}
+    for number, page in enumerate(document.pages):
+        for ident in page.anchors:
+            anchors.setdefault(ident, number)
+    return RenderedPart(pdf, landscape, document.make_bookmark_tree(), anchors)
+
+
+def toc_html(part: Part, pages: dict[str, int]) -> str:
+    """The contents part with real page numbers."""
+
+    def number(match: re.Match) -> str:
+        target = match.group(1)
+        return f'href="#{target}" data-page="{pages.get(target, "")}"'
+
+    return re.sub(r'href="#([^"]+)" data-page="' + TOC_PLACEHOLDER + '"', number, part.html)
+
+
+def overlay_html(head: str, landscape: list[bool]) -> str:
+    """Empty pages carrying only the footers, one per page of the document."""
+    body = "".join(f'<section class="{"landscape" if l else "portrait"}"></section>' for l in landscape)
+    return _document(head, body, "section { min-height: 1px; }")
+
+
+def assemble(
+    head: str,
+    parts: list[Part],
+    rendered: list[RenderedPart],
+    overlay: RenderedPart,
+    title: str,
+    author: str,
+) -> bytes:
+    """Concatenate the parts, stamp the footers, add bookmarks and metadata."""
+    writer = PdfWriter()
+    starts = []
+    for part in rendered:
+        starts.append(len(writer.pages))
+        for page in PdfReader(io.BytesIO(part.pdf)).pages:
+            writer.add_page(page)
+    stamps = PdfReader(io.BytesIO(overlay.pdf)).pages
+    if len(stamps) != len(writer.pages):
+        raise RenderError(f"page overlay has {len(stamps)} pages for {len(writer.pages)} pages of content")
+    for page, stamp in zip(writer.pages, stamps):
+        page.merge_page(stamp)
+
+    def add(items, offset: int, parent=None) -> None:
+        for label, (page, _x, _y), children, _state in items:
+            node = writer.add_outline_item(title=label, page_number=offset + page, parent=parent)
+            add(children, offset, node)
+
+    for start, part in zip(starts, rendered):
+        add(part.bookmarks, start)
+    digest = hashlib.sha256(b"".join(p.pdf for p in rendered)).digest()[:16]
+    writer._ID = ArrayObject([ByteStringObject(digest), ByteStringObject(digest)])
+    writer.add_metadata({"/Title": title, "/Author": author, "/Creator": "budgetdocs", "/Producer": "budgetdocs (WeasyPrint, pypdf)"})
+    writer._root_object[NameObject("/Lang")] = TextStringObject("zh-CN")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def page_map(parts: list[Part], rendered: list[RenderedPart]) -> dict[str, int]:
+    """1-based page number of every id in the document."""
+    pages: dict[str, int] = {}
+    start = 1
+    for done in rendered:
+        for ident, page in done.anchors.items():
+            pages.setdefault(ident, start + page)
+        start += done.pages
+    return pages
+
+
+def overlay_key(head: str, landscape: list[bool]) -> str:
+    """Cache key of an overlay."""
+    return hashlib.sha256((head + "".join("L" if l else "P" for l in landscape)).encode("utf-8")).hexdigest()
+
+
+def toc_part(parts: list[Part]) -> Optional[Part]:
+    """The contents part, if the document has one."""
+    return next((p for p in parts if p.is_toc), None)
