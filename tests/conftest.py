@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -17,10 +18,16 @@ FIXTURES = Path(__file__).parent / "fixtures"
 GOLDEN = Path(__file__).parent / "golden"
 
 
-@pytest.fixture(autouse=True)
-def _private_cache(tmp_path_factory, monkeypatch):
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory):
     """Tests never touch the user's layout cache."""
-    monkeypatch.setenv("BUDGETDOCS_CACHE", str(tmp_path_factory.mktemp("cache")))
+    old = os.environ.get("BUDGETDOCS_CACHE")
+    os.environ["BUDGETDOCS_CACHE"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if old is None:
+        os.environ.pop("BUDGETDOCS_CACHE", None)
+    else:
+        os.environ["BUDGETDOCS_CACHE"] = old
 
 
 @pytest.fixture

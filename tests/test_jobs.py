@@ -1,0 +1,61 @@
+"""The fast path (parts, worker processes, cache) gives exactly what a cold serial run gives."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+from pypdf import PdfReader
+
+from budgetdocs.build import Project, plan, render_with_stats
+from conftest import DATA
+
+
+def _project(tmp_path):
+    shutil.copytree(DATA, tmp_path / "data")
+    return Project.at(tmp_path)
+
+
+def _render(project, jobs, cache):
+    the_plan = plan(project, 2017, ["人社局"], False)
+    outputs, stats = render_with_stats(project, the_plan, ["pdf", "docx", "xlsx"], jobs=jobs, use_cache=cache)
+    return {o.path.name: o.data for o in outputs}, stats
+
+
+def test_cached_parallel_equals_cold_serial(tmp_path, monkeypatch):
+    monkeypatch.setenv("BUDGETDOCS_CACHE", str(tmp_path / "cache"))
+    project = _project(tmp_path)
+    serial, _ = _render(project, jobs=1, cache=False)
+    parallel, cold_stats = _render(project, jobs=2, cache=True)
+    warm, warm_stats = _render(project, jobs=2, cache=True)
+    assert serial == parallel == warm
+    assert cold_stats.reused == 0 and cold_stats.laid_out >= 8
+    assert warm_stats.laid_out == 0 and warm_stats.reused >= 8
+
+    # One number changed in one attached form: only that form's part is laid out again.
+    record = project.data / "2017" / "咨询服务中心" / "01-政府购买合同制服务.yaml"
+    record.write_text(record.read_text(encoding="utf-8").replace("金额: 200000", "金额: 200001", 1), encoding="utf-8")
+    edited, edit_stats = _render(project, jobs=2, cache=True)
+    fresh, _ = _render(project, jobs=1, cache=False)
+    assert edited == fresh
+    assert edited["2017年人社局部门预算.pdf"] != serial["2017年人社局部门预算.pdf"]
+    # the form part, the DOCX and the XLSX; footers, contents and the other parts are reused
+    assert edit_stats.laid_out == 3, edit_stats
+
+
+def test_assembled_pdf_pages_contents_and_bookmarks(tmp_path, monkeypatch):
+    monkeypatch.setenv("BUDGETDOCS_CACHE", str(tmp_path / "cache"))
+    files, _ = _render(_project(tmp_path), jobs=2, cache=True)
+    path = tmp_path / "a.pdf"
+    path.write_bytes(files["2017年人社局部门预算.pdf"])
+    reader = PdfReader(str(path))
+    pages = len(reader.pages)
+    for number, page in enumerate(reader.pages, start=1):
+        assert f"— {number} —" in page.extract_text() or f"—{number}—" in page.extract_text().replace(" ", "")
+    outline = {item.title: reader.get_destination_page_number(item) + 1 for item in reader.outline if not isinstance(item, list)}
+    contents = re.sub(r"\s+", "", reader.pages[1].extract_text())
+    assert len(outline) == 15
+    for title, page in outline.items():
+        assert re.search(re.escape(re.sub(r"\s+", "", title)) + r"\.+" + str(page) + r"(?!\d)", contents), (title, page)
+    assert outline["绩效目标申报表：社会保险基金征缴业务费"] < pages
+    assert reader.trailer["/Root"]["/Lang"] == "zh-CN"
