@@ -9,6 +9,7 @@ from pypdf import PdfReader
 
 from budgetdocs.build import Project, plan, render_with_stats
 from conftest import DATA
+from seedtext import pdf_text
 
 
 def _project(tmp_path):
@@ -29,8 +30,8 @@ def test_cached_parallel_equals_cold_serial(tmp_path, monkeypatch):
     parallel, cold_stats = _render(project, jobs=2, cache=True)
     warm, warm_stats = _render(project, jobs=2, cache=True)
     assert serial == parallel == warm
-    assert cold_stats.reused == 0 and cold_stats.laid_out >= 8
-    assert warm_stats.laid_out == 0 and warm_stats.reused >= 8
+    assert cold_stats.reused == 0 and cold_stats.laid_out >= 6
+    assert warm_stats.laid_out == 0 and warm_stats.reused >= 6
 
     # One number changed in one attached form: only that form's part is laid out again.
     record = project.data / "2017" / "咨询服务中心" / "01-政府购买合同制服务.yaml"
@@ -53,9 +54,10 @@ def test_assembled_pdf_pages_contents_and_bookmarks(tmp_path, monkeypatch):
     for number, page in enumerate(reader.pages, start=1):
         assert f"— {number} —" in page.extract_text() or f"—{number}—" in page.extract_text().replace(" ", "")
     outline = {item.title: reader.get_destination_page_number(item) + 1 for item in reader.outline if not isinstance(item, list)}
-    contents = re.sub(r"\s+", "", reader.pages[1].extract_text())
+    contents = re.sub(r"\s+", "", pdf_text(path).split("\f")[1])
     assert len(outline) == 15
-    for title, page in outline.items():
-        assert re.search(re.escape(re.sub(r"\s+", "", title)) + r"\.+" + str(page) + r"(?!\d)", contents), (title, page)
+    # every entry, in order, with its bookmark's page number after the leader dots
+    expected = "".join(re.escape(re.sub(r"\s+", "", t)) + r"\.+" + str(p) for t, p in outline.items())
+    assert re.search(expected, contents), (outline, contents)
     assert outline["绩效目标申报表：社会保险基金征缴业务费"] < pages
     assert reader.trailer["/Root"]["/Lang"] == "zh-CN"

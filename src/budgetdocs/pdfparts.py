@@ -95,12 +95,16 @@ def split(html: str) -> tuple[str, list[Part]]:
         if is_toc:
             section = copy.deepcopy(section)
             for anchor in section.iter("a"):
+                # The targets live in other parts: keep the id, drop the link
+                # (WeasyPrint would report every one as a missing anchor).
+                anchor.set("data-target", anchor.attrib.pop("href", "#")[1:])
                 anchor.set("data-page", TOC_PLACEHOLDER)
         text = lxml_html.tostring(section, encoding="unicode")
-        # A form, the contents and every ~CHUNK of other sections make a part:
-        # few enough parts to keep WeasyPrint's per-run cost (font subsetting)
-        # small, small enough that an edit re-lays out little and the pool has work.
-        alone = is_toc or "form" in classes
+        # The contents page, and every ~CHUNK of other sections, make a part:
+        # few enough parts to keep WeasyPrint's per-run cost and the fonts each
+        # part embeds (≈0.3 MB of CJK subset per part) small; small enough that
+        # an edit re-lays out little and the pool has work.
+        alone = is_toc
         if alone or not groups or groups[-1][0] or groups[-1][2] or size + len(text) > CHUNK:
             groups.append((is_toc, [text], alone))
             size = len(text)
@@ -132,9 +136,9 @@ def toc_html(part: Part, pages: dict[str, int]) -> str:
 
     def number(match: re.Match) -> str:
         target = match.group(1)
-        return f'href="#{target}" data-page="{pages.get(target, "")}"'
+        return f'data-target="{target}" data-page="{pages.get(target, "")}"'
 
-    return re.sub(r'href="#([^"]+)" data-page="' + TOC_PLACEHOLDER + '"', number, part.html)
+    return re.sub(r'data-target="([^"]+)" data-page="' + TOC_PLACEHOLDER + '"', number, part.html)
 
 
 def overlay_html(head: str, landscape: list[bool]) -> str:
