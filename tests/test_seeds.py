@@ -65,3 +65,13 @@ def test_measure_sees_a_missing_cell():
     assert coverage(seed, "项目名称 备注 无")[0] < 0.5
     # width, spaces and thousands separators do not count
     assert coverage("金额：1,732,000.00（元）", "金额:1732000.00(元)")[0] == 1.0
+
+
+def test_whole_seed_001_in_the_2017_disclosure(rendered):
+    """Seed 001 in full — 职能, 机构设置, 编制说明, eight tables, 相关情况说明, three forms."""
+    folder = rendered / "2017" / "人社局"
+    seed = (SEEDS / "001_2373ed3f454b66e3.txt").read_text(encoding="utf-8")
+    share, missing = coverage(seed, docx_text(folder / "2017年人社局部门预算.docx"))
+    assert share >= 0.98, f"{share:.2%} in DOCX; missing e.g. {missing[:40]}"
+    share, missing = coverage(seed, pdf_text(folder / "2017年人社局部门预算.pdf"))
+    assert share >= 0.96, f"{share:.2%} in PDF; missing e.g. {missing[:40]}"
