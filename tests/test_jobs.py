@@ -61,3 +61,7 @@ def test_assembled_pdf_pages_contents_and_bookmarks(tmp_path, monkeypatch):
     assert re.search(expected, contents), (outline, contents)
     assert outline["绩效目标申报表：社会保险基金征缴业务费"] < pages
     assert reader.trailer["/Root"]["/Lang"] == "zh-CN"
+    # the contents entries are links to the same pages
+    dests = reader.named_destinations
+    linked = {reader.get_destination_page_number(dests[a.get_object()["/Dest"]]) + 1 for a in reader.pages[1]["/Annots"]}
+    assert linked == set(outline.values())

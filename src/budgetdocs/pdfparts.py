@@ -94,11 +94,17 @@ def split(html: str) -> tuple[str, list[Part]]:
         is_toc = "toc" in classes
         if is_toc:
             section = copy.deepcopy(section)
+            targets = []
             for anchor in section.iter("a"):
-                # The targets live in other parts: keep the id, drop the link
-                # (WeasyPrint would report every one as a missing anchor).
-                anchor.set("data-target", anchor.attrib.pop("href", "#")[1:])
                 anchor.set("data-page", TOC_PLACEHOLDER)
+                targets.append(anchor.get("href", "#")[1:])
+            # The targets live in other parts.  Empty stand-ins let WeasyPrint
+            # write the links (as named destinations, /Dest (id)); assembly
+            # then defines each name at its real page.
+            holder = section.makeelement("span", {})
+            for target in targets:
+                holder.append(section.makeelement("span", {"id": target}))
+            section[-1].append(holder)
         text = lxml_html.tostring(section, encoding="unicode")
         # The contents page, and every ~CHUNK of other sections, make a part:
         # few enough parts to keep WeasyPrint's per-run cost and the fonts each
@@ -136,9 +142,9 @@ def toc_html(part: Part, pages: dict[str, int]) -> str:
 
     def number(match: re.Match) -> str:
         target = match.group(1)
-        return f'data-target="{target}" data-page="{pages.get(target, "")}"'
+        return f'href="#{target}" data-page="{pages.get(target, "")}"'
 
-    return re.sub(r'data-target="([^"]+)" data-page="' + TOC_PLACEHOLDER + '"', number, part.html)
+    return re.sub(r'href="#([^"]+)" data-page="' + TOC_PLACEHOLDER + '"', number, part.html)
 
 
 def overlay_html(head: str, landscape: list[bool]) -> str:
@@ -175,6 +181,9 @@ def assemble(
 
     for start, part in zip(starts, rendered):
         add(part.bookmarks, start)
+    # Named destinations for the contents page's links (and for anyone linking in).
+    for ident, page in sorted(page_map(parts, rendered).items(), key=lambda item: (item[1], item[0])):
+        writer.add_named_destination(ident, page - 1)
     digest = hashlib.sha256(b"".join(p.pdf for p in rendered)).digest()[:16]
     writer._ID = ArrayObject([ByteStringObject(digest), ByteStringObject(digest)])
     writer.add_metadata({"/Title": title, "/Author": author, "/Creator": "budgetdocs", "/Producer": "budgetdocs (WeasyPrint, pypdf)"})
@@ -188,9 +197,10 @@ def page_map(parts: list[Part], rendered: list[RenderedPart]) -> dict[str, int]:
     """1-based page number of every id in the document."""
     pages: dict[str, int] = {}
     start = 1
-    for done in rendered:
-        for ident, page in done.anchors.items():
-            pages.setdefault(ident, start + page)
+    for part, done in zip(parts, rendered):
+        if not part.is_toc:  # its anchors are the links' stand-ins
+            for ident, page in done.anchors.items():
+                pages.setdefault(ident, start + page)
         start += done.pages
     return pages
 
