@@ -42,7 +42,7 @@ PARAGRAPH_STYLES = {
     "fieldtext": ("BD Field Text", 12, False, "both", SERIF),
     "signoff": ("BD Sign Off", 12, False, "left", SERIF),
     "sample": ("BD Sample", 12, True, "center", SANS),
-    "body": ("BD Body", 12, False, "both", SERIF),
+    "body": ("BD Body", 16, False, "both", SERIF),
     "h3": ("BD Heading 3", 14, False, "left", SANS),
     "toc": ("BD TOC", 12, False, "left", SERIF),
     "caption": ("BD Caption", 12, False, "left", SERIF),
@@ -111,7 +111,11 @@ def _setup_styles(doc) -> dict[str, str]:
         _fonts(fonts.getparent(), SERIF)
     ids = {}
     for kind, spec in list(PARAGRAPH_STYLES.items()) + [("cell", CELL_STYLE)]:
-        ids[kind] = _style(doc, *spec).style_id
+        style = _style(doc, *spec)
+        ids[kind] = style.style_id
+        if kind == "body":  # narrative: two-character indent, 1.5 lines, as in style.css
+            style.paragraph_format.first_line_indent = Pt(2 * spec[1])
+            style.paragraph_format.line_spacing = 1.5
     return ids
 
 
