@@ -112,3 +112,13 @@ def test_json_records_are_accepted(project):
     with pytest.raises(DataError) as info:
         load_form(path, 2019, "社保中心")
     assert info.value.problems[0].line == 2
+
+
+def test_empty_file_and_strict_json(project):
+    path = write_record(project, 2023, "局本部", "01-a.yaml", "  \n")
+    with pytest.raises(DataError, match="E104"):
+        load_form(path, 2023, "局本部")
+    path = write_record(project, 2023, "局本部", "01-a.json", '{"项目名称": "x",\n}')
+    with pytest.raises(DataError) as info:
+        load_form(path, 2023, "局本部")
+    assert (info.value.problems[0].code, info.value.problems[0].line) == ("E102", 2)

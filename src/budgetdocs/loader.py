@@ -8,6 +8,7 @@ is a ``Decimal``.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -124,6 +125,14 @@ def read_mapping(path: Path, root: Optional[Path] = None) -> tuple[dict, Source]
         column = control.start() - (text.rfind("\n", 0, control.start()) + 1) + 1
         code = f"U+{ord(control.group()):04X}"
         raise DataError([Problem(shown, line, column, "E105", f"文本中含有控制字符（不可见字符 {code}），请删除")])
+    if not text.strip():
+        raise DataError([Problem(shown, 1, 1, "E104", "文件是空的")])
+    if Path(path).suffix.lower() == ".json":
+        # ruamel reads JSON as YAML and would forgive JSON's syntax errors.
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise DataError([Problem(shown, exc.lineno, exc.colno, "E102", f"JSON格式错误：{exc.msg}")]) from None
     try:
         data = _yaml().load(text)
     except MarkedYAMLError as exc:
