@@ -118,6 +118,10 @@ def _once(year, units, every, formats, data_dir, out_dir, check, as_json, strict
     except RenderError as exc:
         click.echo(f"无法生成文档：{exc}", err=True)
         return 1
+    except OSError as exc:  # the output folder is not writable, the disk is full …
+        where = f"：{exc.filename}" if exc.filename else ""
+        click.echo(f"无法写入文件{where}（{exc.strerror or exc}）。原有输出保持不变。", err=True)
+        return 2
     except Exception as exc:  # noqa: BLE001 - the one place that turns surprises into a line
         return _fail_internal(exc)
     elapsed = time.perf_counter() - started
