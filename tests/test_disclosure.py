@@ -182,7 +182,7 @@ def test_unknown_code_and_disagreeing_totals_are_located(project):
     shutil.copytree(shutil_copy, project.data / "classifications")
     bad = budget.replace('科目: "2080506"', '科目: "2080599"', 1).replace('科目: "2080150"', '科目: "2089950"', 1)
     bad = bad.replace("{科目: \"30101\", 人员经费: 2400000}", "{科目: \"30101\", 人员经费: 2400001}")
-    path = write_record(project, 2023, "咨询服务中心", "budget.yaml", bad)
+    write_record(project, 2023, "咨询服务中心", "budget.yaml", bad)
     result = CliRunner().invoke(main, ["--year", "2023", "--unit", "咨询服务中心", "--data", str(project.data), "--out", str(project.out), "--check"])
     assert result.exit_code == 1, result.output
     lines = result.output.splitlines()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,9 +15,7 @@ from budgetdocs.build import render_outputs, plan
 from budgetdocs.errors import RenderError
 from budgetdocs.layout import BUILTIN_TEMPLATES
 from budgetdocs.tree import parse
-from budgetdocs.writers.docx import write_docx
 from budgetdocs.writers.pdf import write_pdf
-from budgetdocs.writers.xlsx import write_xlsx
 from conftest import write_record
 from test_units_loader import MINIMAL_2023
 

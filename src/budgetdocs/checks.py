@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from decimal import Decimal
 from typing import Iterable, Optional
 
 from .budget import change, wan1

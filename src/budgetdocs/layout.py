@@ -12,7 +12,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable, Optional, Sequence
+from typing import Any, Optional, Sequence
 
 from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -114,12 +114,3 @@ def make_environment(user_templates: Optional[Path] = None) -> ImmutableSandboxe
 def render_html(env: ImmutableSandboxedEnvironment, template: str, **context: Any) -> str:
     """Render one template to an HTML string."""
     return env.get_template(template).render(**context)
-
-
-def template_files(env: ImmutableSandboxedEnvironment, names: Iterable[str]) -> list[str]:
-    """Absolute paths of the templates that would be used, for cache keys and messages."""
-    found = []
-    for name in names:
-        source, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
-        found.append(filename or name)
-    return found
