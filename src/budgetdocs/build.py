@@ -192,16 +192,12 @@ def _load_budget(project: Project, path: Path, year: int, unit: Unit, own_forms:
     if budget.key_projects is not None:
         key_forms = []
         for index, ref in enumerate(budget.key_projects):
-            folder_name, _, stem = ref.partition("/")
-            matches = [
-                p for p in (record_files(project.data / str(year) / folder_name) if (project.data / str(year) / folder_name).is_dir() and folder_name and ".." not in ref else [])
-                if p.stem == stem
-            ]
-            if len(matches) != 1:
+            path = _key_project_file(project, year, ref)
+            if path is None:
                 problems.append(source.problem(("重点项目", index), "E206", f"重点项目“{ref}”找不到对应的申报表记录（data/{year}/{ref}.yaml）"))
                 continue
             try:
-                key_forms.append(load_form(matches[0], year, folder_name, project.root))
+                key_forms.append(load_form(path, year, path.parent.name, project.root))
             except DataError as exc:
                 problems.extend(exc.problems)
     errors, warnings = split(problems)
@@ -233,6 +229,16 @@ def form_documents(year: int, unit: Unit, forms: list[LoadedForm]) -> list[tuple
         return [(f"绩效目标申报表-{_display_stem(forms[0])}", {"title": title, "forms": items, "cover": None, "sample": sample, "author": unit.full_name})]
     title = f"{unit.full_name}{year}年度项目绩效目标汇总表"
     return [(f"{year}年度项目绩效目标汇总表", {"title": title, "forms": items, "cover": title, "sample": sample, "author": unit.full_name})]
+
+
+def _key_project_file(project: Project, year: int, ref: str) -> Optional[Path]:
+    """The record file a ``重点项目`` entry (``<unit folder>/<record name>``) names, if exactly one."""
+    folder_name, _, stem = ref.partition("/")
+    folder = project.data / str(year) / folder_name
+    if not folder_name or not stem or ".." in ref or not folder.is_dir():
+        return None
+    matches = [p for p in record_files(folder) if p.stem == stem]
+    return matches[0] if len(matches) == 1 else None
 
 
 def disclosure_edition(year: int) -> str:
