@@ -309,11 +309,16 @@ def render_with_stats(
     jobs: int = 1,
     use_cache: bool = False,
     progress: Optional[Callable[[int, int], None]] = None,
+    pool=None,
 ) -> tuple[list[Output], Stats]:
-    """As :func:`render_outputs`, with what was laid out and what came from the cache."""
+    """As :func:`render_outputs`, with what was laid out and what came from the cache.
+
+    ``pool`` is a worker pool kept between runs (``--watch``); by default each run
+    starts its own.
+    """
     folders = [project.templates, BUILTIN_TEMPLATES]
     cache = Cache(project.cache if use_cache else None)
-    files, stats = run_jobs(documents(project, the_plan), formats, folders, BUILTIN_TEMPLATES, cache, jobs, progress)
+    files, stats = run_jobs(documents(project, the_plan), formats, folders, BUILTIN_TEMPLATES, cache, jobs, progress, pool)
     return [Output(path, data) for path, data in files], stats
 
 

@@ -20,6 +20,7 @@ import click
 
 from .build import Project, check_formats, plan, render_with_stats, write_all
 from .errors import DataError, RenderError, UsageError
+from .layout import BUILTIN_TEMPLATES
 from .writers import FORMATS
 
 
@@ -65,7 +66,12 @@ def _watch(options: dict) -> None:
     """Render, then render again whenever a record or template is saved (Ctrl-C stops)."""
     from watchfiles import watch as watch_files
 
+    from .jobs import start_pool
+
     project = Project.at(Path.cwd(), options["data_dir"], options["out_dir"])
+    # One pool for the whole session: a save costs only the re-layout of what changed.
+    folders = [project.templates, BUILTIN_TEMPLATES]
+    options["pool"] = start_pool(options["jobs"], folders, BUILTIN_TEMPLATES) if options["jobs"] > 1 else None
     _once(**options)
     paths = [p for p in (project.data, project.templates) if p.exists()]
     click.echo(f"正在监视 {'、'.join(str(p) for p in paths)}（Ctrl-C 退出）", err=True)
@@ -76,9 +82,12 @@ def _watch(options: dict) -> None:
             _once(**options)
     except KeyboardInterrupt:
         pass
+    finally:
+        if options["pool"] is not None:
+            options["pool"].shutdown(cancel_futures=True)
 
 
-def _once(year, units, every, formats, data_dir, out_dir, check, as_json, strict, jobs, use_cache) -> int:
+def _once(year, units, every, formats, data_dir, out_dir, check, as_json, strict, jobs, use_cache, pool=None) -> int:
     """One render (or check); returns the exit code."""
     started = time.perf_counter()
     try:
@@ -101,7 +110,7 @@ def _once(year, units, every, formats, data_dir, out_dir, check, as_json, strict
         if not as_json:
             _print_warnings(the_plan.warnings)
         with _progress(not as_json) as progress:
-            outputs, stats = render_with_stats(project, the_plan, chosen_formats, jobs, use_cache, progress)
+            outputs, stats = render_with_stats(project, the_plan, chosen_formats, jobs, use_cache, progress, pool)
         written = write_all(outputs, project.out)
     except UsageError as exc:
         click.echo(f"用法错误：{exc}", err=True)

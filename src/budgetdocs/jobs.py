@@ -145,8 +145,28 @@ def _render_part(html: str, folders, base: Path) -> RenderedPart:
     return render_part(html, folders, base)
 
 
-def _execute(tasks: list[tuple], jobs: int, tick: Callable[[], None]) -> dict:
+WARM_UP = '<html lang="zh-CN"><head><link rel="stylesheet" href="style.css"></head><body><section><h1>预热</h1><table class="grid"><tr><td>一</td></tr></table></section></body></html>'
+
+
+def start_pool(jobs: int, folders: Sequence[Path], base: Path) -> ProcessPoolExecutor:
+    """A pool of worker processes kept by ``--watch``: forked from a parent that has
+    already loaded the writers and laid out one page, so that fontconfig, Pango and
+    the CJK fonts are warm in every worker from the first save on."""
+    from .pdfparts import render_part
+    from .writers import docx, xlsx  # noqa: F401
+
+    render_part(WARM_UP, folders, base)
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"))
+
+
+def _execute(tasks: list[tuple], jobs: int, tick: Callable[[], None], pool: Optional[ProcessPoolExecutor] = None) -> dict:
     results = {}
+    if pool is not None and len(tasks) > 1:
+        for future in as_completed([pool.submit(_work, task) for task in tasks]):
+            key, value = future.result()
+            results[key] = value
+            tick()
+        return results
     if tasks and jobs > 1 and len(tasks) > 1:
         # Load the writers before forking so that workers share them.
         from .pdfparts import render_part  # noqa: F401
@@ -175,6 +195,7 @@ def run(
     cache: Cache,
     jobs: int = 1,
     progress: Optional[Callable[[int, int], None]] = None,
+    pool: Optional[ProcessPoolExecutor] = None,
 ) -> tuple[list[tuple[Path, bytes]], Stats]:
     """Every file of every document: (path, bytes), plus what was laid out or reused."""
     stats = Stats()
@@ -215,7 +236,7 @@ def run(
         if progress:
             progress(done[0], total)
 
-    results = _execute(ordered, jobs, tick)
+    results = _execute(ordered, jobs, tick, pool)
     stats.laid_out += len(results)
     for key, value in results.items():
         if isinstance(value, RenderedPart):
