@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 from lxml import etree
 
-from budgetdocs.build import render_outputs, plan
+from budgetdocs.build import plan, render_with_stats
 from budgetdocs.errors import RenderError
 from budgetdocs.layout import BUILTIN_TEMPLATES
 from budgetdocs.tree import parse
@@ -27,7 +27,7 @@ HOSTILE = MINIMAL_2023.replace("年度总体目标: 目标", '年度总体目标
 
 def render(project, text: str, formats=("pdf", "docx", "xlsx")):
     write_record(project, 2023, "局本部", "01-测试.yaml", text)
-    outputs = render_outputs(project, plan(project, 2023, ["局本部"], False), formats)
+    outputs, _ = render_with_stats(project, plan(project, 2023, ["局本部"], False), formats)
     return {o.path.suffix[1:]: o.data for o in outputs}
 
 
@@ -65,7 +65,7 @@ def test_docx_structure(project):
 def test_docx_repeats_header_rows(project):
     text = (Path(__file__).parent / "fixtures" / "form2020.yaml").read_text(encoding="utf-8")
     write_record(project, 2020, "咨询服务中心", "01-a.yaml", text)
-    outputs = render_outputs(project, plan(project, 2020, ["咨询服务中心"], False), ["docx", "xlsx"])
+    outputs, _ = render_with_stats(project, plan(project, 2020, ["咨询服务中心"], False), ["docx", "xlsx"])
     data = {o.path.suffix[1:]: o.data for o in outputs}
     root = docx_xml(data["docx"])
     header_rows = root.findall(f".//{W}tr/{W}trPr/{W}tblHeader")

@@ -290,18 +290,6 @@ def documents(project: Project, the_plan: Plan) -> list[DocumentJob]:
     return result
 
 
-def render_outputs(
-    project: Project,
-    the_plan: Plan,
-    formats: Sequence[str],
-    jobs: int = 1,
-    use_cache: bool = False,
-    progress: Optional[Callable[[int, int], None]] = None,
-) -> list[Output]:
-    """Render every document of the plan in memory, in every requested format."""
-    return render_with_stats(project, the_plan, formats, jobs, use_cache, progress)[0]
-
-
 def render_with_stats(
     project: Project,
     the_plan: Plan,
@@ -311,7 +299,8 @@ def render_with_stats(
     progress: Optional[Callable[[int, int], None]] = None,
     pool=None,
 ) -> tuple[list[Output], Stats]:
-    """As :func:`render_outputs`, with what was laid out and what came from the cache.
+    """Render every document of the plan in memory, in every requested format; also
+    report what was laid out and what came from the cache.
 
     ``pool`` is a worker pool kept between runs (``--watch``); by default each run
     starts its own.
