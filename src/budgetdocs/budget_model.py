@@ -13,7 +13,7 @@ from typing import Literal, Optional
 
 from pydantic import Field, model_validator
 
-from .model import Money, OptionalMoney, Record, Text
+from .model import LongText, Money, OptionalMoney, Record, ShortText, Text
 
 # Money sources, in the order the income columns print them.
 SOURCES = ("一般公共预算", "政府性基金", "国有资本经营", "事业收入", "事业单位经营收入", "其他收入")
@@ -78,11 +78,35 @@ class ThreePublicYear(Record):
 
 
 class ThreePublicPrior(Record):
-    """The prior year's “三公” figures (万元), as needed for the comparison."""
+    """The prior year's “三公” figures (万元), typed where no prior-year record exists.
+
+    公务用车 is given either as its 小计 (``公务用车购置及运行费``) or split into
+    购置费 and 运行费 (the modern edition compares each); both is an error.
+    """
 
     abroad: Money = Field(alias="因公出国境费")
     reception: Money = Field(alias="公务接待费")
-    cars: Money = Field(alias="公务用车购置及运行费")
+    cars_total: OptionalMoney = Field(default=None, alias="公务用车购置及运行费")
+    car_purchase: OptionalMoney = Field(default=None, alias="公务用车购置费")
+    car_running: OptionalMoney = Field(default=None, alias="公务用车运行费")
+
+    @model_validator(mode="after")
+    def _cars(self) -> "ThreePublicPrior":
+        split = self.car_purchase is not None or self.car_running is not None
+        if split and self.cars_total is not None:
+            raise ValueError("公务用车请写“公务用车购置及运行费”，或分写“公务用车购置费”“公务用车运行费”，不要同时写")
+        if split and (self.car_purchase is None or self.car_running is None):
+            raise ValueError("分写时“公务用车购置费”和“公务用车运行费”都要填写")
+        if not split and self.cars_total is None:
+            raise ValueError("缺少公务用车购置及运行费（或分写的购置费、运行费）")
+        return self
+
+    @property
+    def cars(self) -> Decimal:
+        """公务用车购置及运行费 小计."""
+        if self.cars_total is not None:
+            return self.cars_total
+        return self.car_purchase + self.car_running  # type: ignore[operator]
 
     @property
     def total(self) -> Decimal:
@@ -93,8 +117,8 @@ class ThreePublicPrior(Record):
 class ItemNote(Record):
     """What a “三公” item is used for, and why it changed."""
 
-    purpose: Text = Field(alias="用途")
-    reason: Text = Field(default="", alias="原因")
+    purpose: Text = Field(default="", alias="用途", description="2017版式：主要安排……")
+    reason: Text = Field(default="", alias="原因", description="与上年相比有增减时的原因")
 
 
 class ThreePublic(Record):
@@ -102,10 +126,13 @@ class ThreePublic(Record):
 
     current: ThreePublicYear = Field(alias="本年")
     prior: Optional[ThreePublicPrior] = Field(default=None, alias="上年")
-    scope: Text = Field(alias="范围")
-    abroad: ItemNote = Field(alias="因公出国境费")
-    reception: ItemNote = Field(alias="公务接待费")
-    cars: ItemNote = Field(alias="公务用车")
+    scope: Text = Field(default="", alias="范围", description="2017版式：包括……")
+    abroad: ItemNote = Field(default_factory=ItemNote, alias="因公出国境费")
+    reception: ItemNote = Field(default_factory=ItemNote, alias="公务接待费")
+    cars: ItemNote = Field(default_factory=ItemNote, alias="公务用车")
+    car_purchase: ItemNote = Field(default_factory=ItemNote, alias="公务用车购置费")
+    car_running: ItemNote = Field(default_factory=ItemNote, alias="公务用车运行费")
+    total: ItemNote = Field(default_factory=ItemNote, alias="合计")
 
 
 class RunningCost(Record):
@@ -113,6 +140,9 @@ class RunningCost(Record):
 
     current: Money = Field(alias="本年")
     prior: OptionalMoney = Field(default=None, alias="上年")
+    offices: int = Field(default=0, ge=0, alias="机关", description="现代版式：下属机关家数")
+    institutions: int = Field(default=0, ge=0, alias="事业单位", description="现代版式：下属（参公）事业单位家数")
+    reason: Text = Field(default="", alias="原因")
 
 
 class Procurement(Record):
@@ -137,10 +167,92 @@ class Procurement(Record):
 
 
 class Performance(Record):
-    """绩效目标管理: number of projects and their amount (万元)."""
+    """绩效目标管理: number of projects and their amount (万元).
 
-    count: int = Field(alias="项目数", ge=0)
-    amount: Money = Field(alias="金额")
+    The modern edition counts and sums the unit's own project forms; typed
+    figures are for a unit whose forms are not in the records, and must agree
+    with the forms when both exist.
+    """
+
+    count: Optional[int] = Field(default=None, alias="项目数", ge=0)
+    amount: OptionalMoney = Field(default=None, alias="金额")
+    units: int = Field(default=1, alias="预算单位数", ge=1, description="开展绩效目标编报的预算单位数（部门）")
+
+
+VEHICLE_KINDS = (
+    "部级领导干部用车",
+    "主要领导干部用车",
+    "机要通信用车",
+    "应急保障用车",
+    "执法执勤用车",
+    "特种专业技术用车",
+    "离退休干部用车",
+    "其他用车",
+)
+
+
+class Vehicles(Record):
+    """Vehicles by category (辆), in the order the disclosure lists them."""
+
+    minister: int = Field(default=0, ge=0, alias="部级领导干部用车")
+    leader: int = Field(default=0, ge=0, alias="主要领导干部用车")
+    confidential: int = Field(default=0, ge=0, alias="机要通信用车")
+    emergency: int = Field(default=0, ge=0, alias="应急保障用车")
+    enforcement: int = Field(default=0, ge=0, alias="执法执勤用车")
+    special: int = Field(default=0, ge=0, alias="特种专业技术用车")
+    retired: int = Field(default=0, ge=0, alias="离退休干部用车")
+    other: int = Field(default=0, ge=0, alias="其他用车")
+
+    def by_kind(self) -> list[tuple[str, int]]:
+        """(category, count) in the printed order."""
+        return [(VEHICLE_KINDS[i], getattr(self, name)) for i, name in enumerate(self.model_fields)]
+
+    @property
+    def total(self) -> int:
+        """All vehicles."""
+        return sum(n for _, n in self.by_kind())
+
+
+class Assets(Record):
+    """国有资产占有使用情况: vehicles and equipment held, and what the budget buys."""
+
+    as_of: Text = Field(alias="截至日期", description="如 2024年8月31日")
+    vehicles: Vehicles = Field(default_factory=Vehicles, alias="车辆")
+    equipment: int = Field(default=0, ge=0, alias="大型设备", description="单价100万元（含）以上设备（不含车辆），台（套）")
+    planned_vehicles: Vehicles = Field(default_factory=Vehicles, alias="拟购车辆")
+    planned_equipment: int = Field(default=0, ge=0, alias="拟购大型设备")
+
+
+class Settings(Record):
+    """How the modern edition words the document (FORMS.md §5.3 variants)."""
+
+    level: Literal["市级", "区级"] = Field(default="市级", alias="级次")
+    region: Text = Field(default="上海市", alias="地区", description="封面的地区名，如 上海市普陀区")
+    numbering: Literal["（一）", "一、", "1."] = Field(default="（一）", alias="职能编号")
+    item_naming: Literal["类-款-项", "（类）（款）（项）"] = Field(default="类-款-项", alias="科目名称")
+    basis: Literal["上年预算", "上年预算执行数"] = Field(default="上年预算", alias="比较基数")
+    per_item: bool = Field(default=False, alias="逐项比较", description="每个科目与上年比较并给出百分比")
+
+
+class PriorYear(Record):
+    """Prior-year figures typed in the record: the fallback when no prior-year record exists (元)."""
+
+    income: Optional[dict[Literal[SOURCES], Money]] = Field(default=None, alias="收入")  # type: ignore[valid-type]
+    items: Optional[dict[str, Money]] = Field(default=None, alias="项", description="财政拨款支出，按功能分类项（7位编码）")
+
+
+class ProjectNote(Record):
+    """One 项目经费情况说明 (部门 only): texts typed here, or taken from the project's form."""
+
+    project: Optional[str] = Field(default=None, alias="项目", description="申报表记录：<单位简称>/<记录文件名>")
+    name: Optional[ShortText] = Field(default=None, alias="项目名称")
+    overview: Optional[LongText] = Field(default=None, alias="项目概述")
+    basis: Optional[LongText] = Field(default=None, alias="立项依据")
+    implementer: Optional[LongText] = Field(default=None, alias="实施主体")
+    plan: Optional[LongText] = Field(default=None, alias="实施方案")
+    period: Optional[LongText] = Field(default=None, alias="实施周期")
+    budget: Optional[LongText] = Field(default=None, alias="年度预算安排")
+    goals: Optional[LongText] = Field(default=None, alias="绩效目标")
 
 
 class Organisation(Record):
@@ -161,17 +273,30 @@ class Budget(Record):
     """A unit's 部门预算 / 单位预算 record for one year."""
 
     kind: Literal["部门", "单位"] = Field(alias="文档")
+    edition: Optional[Literal["2017", "2019"]] = Field(
+        default=None, alias="版式", description="固定使用某一版式：2017（2017—2018年）或 2019（现代版式）；不填则按年度选择"
+    )
     sample: bool = Field(default=False, alias="示例")
+    settings: Settings = Field(default_factory=Settings, alias="设置")
+    overview: LongText = Field(default="", alias="职能概述", description="“主要职能包括：”之前的段落")
     functions: list[Text] = Field(alias="主要职能", min_length=1)
     organisation: Organisation = Field(alias="机构设置")
     terms: list[Term] = Field(default_factory=list, alias="名词解释")
     purposes: dict[str, Text] = Field(default_factory=dict, alias="类说明")
+    item_purposes: dict[str, Text] = Field(default_factory=dict, alias="项说明", description="现代版式：每个功能分类项“主要用于”的内容")
+    reason: Text = Field(default="", alias="变动原因", description="财政拨款收入支出增加（减少）的主要原因")
+    item_reasons: dict[str, Text] = Field(default_factory=dict, alias="项变动原因", description="逐项比较时每个项的变动原因")
     spending: list[FunctionLeaf] = Field(alias="支出", min_length=1)
     basic_economic: list[EconomicLeaf] = Field(default_factory=list, alias="基本支出经济分类")
     three_public: ThreePublic = Field(alias="三公经费")
     running_cost: RunningCost = Field(alias="机关运行经费")
     procurement: Procurement = Field(default_factory=Procurement, alias="政府采购")
-    performance: Performance = Field(alias="绩效目标管理")
+    performance: Performance = Field(default_factory=Performance, alias="绩效目标管理")
+    assets: Optional[Assets] = Field(default=None, alias="国有资产")
+    prior: Optional[PriorYear] = Field(default=None, alias="上年")
+    project_notes: Optional[list[ProjectNote]] = Field(
+        default=None, alias="项目经费情况说明", description="部门：重点项目的经费情况说明；不填则按重点项目的申报表生成"
+    )
     key_projects: Optional[list[str]] = Field(
         default=None,
         alias="重点项目",

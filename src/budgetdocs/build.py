@@ -11,6 +11,7 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Callable, Iterable, Optional, Sequence
 
@@ -18,6 +19,9 @@ from pydantic import ValidationError
 
 from .budget import BudgetView, build_view, check_budget, load_classification
 from .budget_model import Budget
+from .narrative import FormMoney, Narrative, budget_notes, other_notes
+from .prior import PriorFigures, from_view, resolve
+from .projectnotes import ProjectNoteText, project_notes
 from .checks import check_form, check_three_public, check_unit_forms, split
 from .errors import DataError, Problem, UsageError
 from .layout import BUILTIN_TEMPLATES, make_environment, render_html
@@ -78,12 +82,18 @@ class Output:
 
 @dataclass
 class LoadedBudget:
-    """A validated budget record, its computed tables and its key projects' forms."""
+    """A validated budget record, its computed tables, its key projects' forms and,
+    in the modern edition, its generated narrative."""
 
     view: BudgetView
     source: Source
     key_forms: list[LoadedForm]
     warnings: list[Problem] = field(default_factory=list)
+    edition: str = "2017"
+    prior: Optional[PriorFigures] = None
+    notes: Optional[Narrative] = None
+    other: Optional[Narrative] = None
+    project_notes: list[ProjectNoteText] = field(default_factory=list)
 
 
 @dataclass
@@ -170,8 +180,8 @@ def plan(project: Project, year: int, unit_names: Sequence[str], every: bool) ->
     return result
 
 
-def _load_budget(project: Project, path: Path, year: int, unit: Unit, own_forms: list[LoadedForm]) -> LoadedBudget:
-    """Validate a budget record, compute its tables and find its key projects' forms."""
+def _read_budget(project: Project, path: Path, year: int) -> tuple[BudgetView, Source]:
+    """Validate one budget record and compute its tables (errors raise DataError)."""
     data, source = read_mapping(path, project.root)
     try:
         budget = Budget.model_validate(data)
@@ -184,26 +194,83 @@ def _load_budget(project: Project, path: Path, year: int, unit: Unit, own_forms:
         load_classification(folder, year, "功能分类", project.root),
         load_classification(folder, year, "经济分类", project.root),
     )
-    problems = check_budget(view, source) + check_three_public(budget, source)
-    for row in view.fiscal_categories:
-        if row.code not in budget.purposes:
-            problems.append(source.problem(("类说明",), "E205", f"类说明缺少 {row.code} {row.name} 的“主要用于”说明（编制说明要用）"))
+    errors, _ = split(check_budget(view, source))
+    if errors:
+        raise DataError(errors)
+    return view, source
+
+
+def form_money(loaded: LoadedForm) -> FormMoney:
+    """A form's name and money for 绩效目标设置情况: 年度资金申请总额 (2023) or 项目当年预算."""
+    form = loaded.form
+    funds = getattr(form, "annual_funds", None)
+    amount = funds.total if funds is not None else (getattr(form, "year_budget", None) or Decimal(0))
+    return FormMoney(form.name, amount)
+
+
+def _load_budget(project: Project, path: Path, year: int, unit: Unit, own_forms: list[LoadedForm]) -> LoadedBudget:
+    """Validate a budget record, compute its tables, find its key projects' forms and,
+    for the modern edition, resolve the prior year and write the narrative."""
+    view, source = _read_budget(project, path, year)
+    budget = view.budget
+    edition = disclosure_edition(year, budget.edition)
+    problems = check_budget(view, source)
+    if edition == MODERN:
+        fiscal_items = [r for r in view.fiscal_table.rows if r.level == 2 and r.values[0]]
+        for row in fiscal_items:
+            if not budget.item_purposes.get(row.code, "").strip():
+                problems.append(
+                    source.problem(("项说明",), "E207", f"项说明缺少 {row.code} {row.name} 的“主要用于”说明（编制说明要用）")
+                )
+    else:
+        problems += check_three_public(budget, source)
+        for row in view.fiscal_categories:
+            if row.code not in budget.purposes:
+                problems.append(source.problem(("类说明",), "E205", f"类说明缺少 {row.code} {row.name} 的“主要用于”说明（编制说明要用）"))
     key_forms = own_forms
     if budget.key_projects is not None:
         key_forms = []
         for index, ref in enumerate(budget.key_projects):
-            path = _key_project_file(project, year, ref)
-            if path is None:
+            found = _key_project_file(project, year, ref)
+            if found is None:
                 problems.append(source.problem(("重点项目", index), "E206", f"重点项目“{ref}”找不到对应的申报表记录（data/{year}/{ref}.yaml）"))
                 continue
             try:
-                key_forms.append(load_form(path, year, path.parent.name, project.root))
+                key_forms.append(load_form(found, year, found.parent.name, project.root))
             except DataError as exc:
                 problems.extend(exc.problems)
+    loaded = LoadedBudget(view, source, key_forms, [], edition)
+    if edition == MODERN:
+        record = None
+        prior_path = budget_file(project.data / str(year - 1) / unit.folder)
+        if prior_path is not None:
+            try:
+                prior_view, prior_source = _read_budget(project, prior_path, year - 1)
+            except DataError as exc:
+                problems.extend(exc.problems)
+            else:
+                record = from_view(prior_view)
+                record.origin = prior_source.shown
+        prior, found_problems = resolve(budget, year, source, record)
+        problems += found_problems
+        if budget.settings.per_item and prior.items is None and prior.anything:
+            problems.append(
+                source.problem(("设置", "逐项比较"), "W203", f"逐项比较需要{year - 1}年每个项的金额（上年.项，或上年的预算记录），现不作逐项比较", "warning")
+            )
+        name = unit.full_name
+        loaded.prior = prior
+        loaded.notes = budget_notes(view, prior, name, source)
+        loaded.other = other_notes(view, prior, name, [form_money(f) for f in own_forms], source)
+        problems += loaded.notes.problems + loaded.other.problems
+        if budget.kind == "部门":
+            notes, found_problems = project_notes(budget, source, key_forms, year, lambda ref: _key_project_file(project, year, ref), project.root)
+            loaded.project_notes = notes
+            problems += found_problems
     errors, warnings = split(problems)
     if errors:
         raise DataError(errors + warnings)
-    return LoadedBudget(view, source, key_forms, warnings)
+    loaded.warnings = warnings
+    return loaded
 
 
 def _display_stem(loaded: LoadedForm) -> str:
@@ -241,8 +308,15 @@ def _key_project_file(project: Project, year: int, ref: str) -> Optional[Path]:
     return matches[0] if len(matches) == 1 else None
 
 
-def disclosure_edition(year: int) -> str:
-    """Layout edition of the disclosure: 2017, 2018 (2018–2022) or 2023."""
+MODERN = "2019"  # the disclosure edition Shanghai units publish since 2019 (FORMS.md §5)
+
+
+def disclosure_edition(year: int, pinned: Optional[str] = None) -> str:
+    """Layout edition of the disclosure: ``2019`` (modern) from 2019 on, else the
+    2017 edition in its year's variant (``2017``, ``2018``; ``2023`` adds the
+    国有资本经营 table when a record pins the 2017 edition for a later year)."""
+    if pinned == MODERN or (pinned is None and year >= 2019):
+        return MODERN
     return "2017" if year <= 2017 else ("2018" if year < 2023 else "2023")
 
 
@@ -266,8 +340,11 @@ def disclosure_document(year: int, unit: Unit, loaded: LoadedBudget, registry_un
         "sample": budget.sample,
         "view": loaded.view,
         "unit_obj": unit,
-        "edition": disclosure_edition(year),
+        "edition": loaded.edition,
         "forms": items,
+        "notes": loaded.notes,
+        "other": loaded.other,
+        "project_notes": loaded.project_notes,
     }
     return f"{year}年{unit.folder}{budget.kind}预算", context
 
@@ -283,7 +360,8 @@ def documents(project: Project, the_plan: Plan) -> list[DocumentJob]:
         todo = [("forms.html.j2", stem, context) for stem, context in form_documents(the_plan.year, unit, forms)] if forms else []
         if unit.folder in the_plan.budgets:
             stem, context = disclosure_document(the_plan.year, unit, the_plan.budgets[unit.folder], registry_units)
-            todo.insert(0, ("disclosure.html.j2", stem, context))
+            template = "disclosure-2019.html.j2" if context["edition"] == MODERN else "disclosure.html.j2"
+            todo.insert(0, (template, stem, context))
         for template, stem, context in todo:
             html = render_html(env, template, **context)
             result.append(DocumentJob(stem, folder, html, context["title"], context["author"], date))

@@ -19,6 +19,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .budget import change, chinese_number, wan, wan1
 from .model import paragraphs
+from .narrative import numbered
 
 BUILTIN_TEMPLATES = Path(str(resources.files("budgetdocs") / "templates"))
 
@@ -108,6 +109,7 @@ def make_environment(user_templates: Optional[Path] = None) -> ImmutableSandboxe
     env.globals["wan"] = wan
     env.globals["wan1"] = wan1
     env.globals["change"] = change
+    env.globals["numbered"] = numbered
     return env
 
 

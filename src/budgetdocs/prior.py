@@ -1,0 +1,209 @@
+"""Take a year's budget record and, if there is one, the prior year's; give the prior-year figures.
+
+The modern 编制说明 compares this year's figures with last year's.  Those
+figures are never typed twice: when ``data/<year-1>/<unit>/budget.yaml``
+exists they are computed from it, exactly as that year's tables computed
+them.  A ``上年`` block in the record (and ``三公经费.上年``,
+``机关运行经费.上年``) is the fallback for a unit's first year in the
+records, and the only source of 上年预算执行数, which no budget record holds.
+A figure present in both places and different is an error naming both;
+no prior-year figure at all is a warning (the sentences then compare nothing).
+
+Money here is in 元 for budget amounts and in 万元 for “三公” and
+机关运行经费, as the records hold them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Optional
+
+from .budget import BudgetView
+from .budget_model import FISCAL_SOURCES, Budget
+from .errors import Problem
+from .loader import Source
+
+ZERO = Decimal(0)
+# “三公” items, their record keys in 三公经费.上年, and how they read in messages.
+THREE_PUBLIC = (
+    ("total", "合计", "“三公”经费合计"),
+    ("abroad", "因公出国境费", "因公出国（境）费"),
+    ("reception", "公务接待费", "公务接待费"),
+    ("cars", "公务用车购置及运行费", "公务用车购置及运行费"),
+    ("car_purchase", "公务用车购置费", "公务用车购置费"),
+    ("car_running", "公务用车运行费", "公务用车运行费"),
+)
+
+
+@dataclass
+class PriorFigures:
+    """Last year's figures, each ``None`` where unknown.
+
+    ``income`` is 元 by fiscal source; ``items`` is 元 of 财政拨款 per 功能分类 项
+    (``None`` when unknown as a whole: a 项 missing from a known mapping had no
+    money); ``three_public`` and ``running_cost`` are 万元.
+    """
+
+    year: int
+    basis: str  # 上年预算 or 上年预算执行数
+    income: dict[str, Optional[Decimal]] = field(default_factory=dict)
+    items: Optional[dict[str, Decimal]] = None
+    three_public: dict[str, Optional[Decimal]] = field(default_factory=dict)
+    running_cost: Optional[Decimal] = None
+    origin: str = ""  # the prior-year record's path, when there was one
+
+    @property
+    def fiscal(self) -> Optional[Decimal]:
+        """财政拨款 = 一般公共预算 + 政府性基金 + 国有资本经营, if every part is known."""
+        parts = [self.income.get(s) for s in FISCAL_SOURCES]
+        return None if any(p is None for p in parts) else sum(parts, ZERO)  # type: ignore[arg-type]
+
+    @property
+    def anything(self) -> bool:
+        """True when at least one figure is known."""
+        return (
+            any(v is not None for v in self.income.values())
+            or self.items is not None
+            or any(v is not None for v in self.three_public.values())
+            or self.running_cost is not None
+        )
+
+
+def _three_public_of_year(budget: Budget) -> dict[str, Optional[Decimal]]:
+    cur = budget.three_public.current
+    return {
+        "total": cur.total,
+        "abroad": cur.abroad,
+        "reception": cur.reception,
+        "cars": cur.cars,
+        "car_purchase": cur.car_purchase,
+        "car_running": cur.car_running,
+    }
+
+
+def from_view(view: BudgetView) -> PriorFigures:
+    """The figures a prior year's own tables print (its budget, never its execution)."""
+    items = {row.code: row.values[0] for row in view.fiscal_table.rows if row.level == 2}
+    return PriorFigures(
+        year=view.year,
+        basis="上年预算",
+        income={s: view.income[s] for s in FISCAL_SOURCES},
+        items=items,
+        three_public=_three_public_of_year(view.budget),
+        running_cost=view.budget.running_cost.current,
+    )
+
+
+def typed(budget: Budget, year: int) -> PriorFigures:
+    """The prior-year figures typed in this year's record."""
+    prior = PriorFigures(year=year - 1, basis=budget.settings.basis)
+    block = budget.prior
+    if block is not None and block.income is not None:
+        prior.income = {s: block.income.get(s) for s in FISCAL_SOURCES}  # type: ignore[call-overload]
+    if block is not None and block.items is not None:
+        prior.items = dict(block.items)
+    tp = budget.three_public.prior
+    if tp is not None:
+        prior.three_public = {
+            "total": tp.total,
+            "abroad": tp.abroad,
+            "reception": tp.reception,
+            "cars": tp.cars,
+            "car_purchase": tp.car_purchase,
+            "car_running": tp.car_running,
+        }
+    prior.running_cost = budget.running_cost.prior
+    return prior
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:,.2f}"
+
+
+def resolve(
+    budget: Budget,
+    year: int,
+    source: Source,
+    record: Optional[PriorFigures],
+) -> tuple[PriorFigures, list[Problem]]:
+    """Merge the figures of a prior-year record (if any) with the typed ones.
+
+    A budget-basis figure comes from the record when there is one; a typed
+    figure that disagrees with it is an error naming both places.  With the
+    上年预算执行数 basis, 收入 and 项 can only be typed.
+    """
+    mine = typed(budget, year)
+    problems: list[Problem] = []
+    if record is None:
+        result = mine
+    else:
+        result = PriorFigures(year=year - 1, basis=budget.settings.basis, origin=record.origin)
+        execution = budget.settings.basis == "上年预算执行数"
+        # 收入 by source (元)
+        for s in FISCAL_SOURCES:
+            theirs, ours = record.income.get(s), mine.income.get(s)
+            if execution:
+                result.income[s] = ours
+                continue
+            if ours is not None and theirs is not None and ours != theirs:
+                problems.append(
+                    source.problem(
+                        ("上年", "收入", s),
+                        "E220",
+                        f"上年.收入.{s} 为 {_money(ours)} 元，与 {record.origin} 算出的 {_money(theirs)} 元不一致"
+                        "（有上年记录时请删去此项）",
+                    )
+                )
+            result.income[s] = theirs
+        # 项 (元)
+        if execution:
+            result.items = mine.items
+        else:
+            result.items = record.items
+            if mine.items is not None and record.items is not None:
+                for code, ours in mine.items.items():
+                    theirs = record.items.get(code, ZERO)
+                    if ours != theirs:
+                        problems.append(
+                            source.problem(
+                                ("上年", "项", code),
+                                "E220",
+                                f"上年.项.{code} 为 {_money(ours)} 元，与 {record.origin} 算出的 {_money(theirs)} 元不一致"
+                                "（有上年记录时请删去此项）",
+                            )
+                        )
+        # “三公” and 机关运行经费 (万元), always against the prior budget
+        for key, record_key, label in THREE_PUBLIC:
+            theirs, ours = record.three_public.get(key), mine.three_public.get(key)
+            if ours is not None and theirs is not None and ours != theirs and key != "total":
+                problems.append(
+                    source.problem(
+                        ("三公经费", "上年", record_key),
+                        "E220",
+                        f"三公经费.上年.{record_key} 为 {ours} 万元，与 {record.origin} 的 {label} {theirs} 万元不一致"
+                        "（有上年记录时请删去此项）",
+                    )
+                )
+            result.three_public[key] = theirs
+        theirs, ours = record.running_cost, mine.running_cost
+        if ours is not None and theirs is not None and ours != theirs:
+            problems.append(
+                source.problem(
+                    ("机关运行经费", "上年"),
+                    "E220",
+                    f"机关运行经费.上年 为 {ours} 万元，与 {record.origin} 的 {theirs} 万元不一致（有上年记录时请删去此项）",
+                )
+            )
+        result.running_cost = theirs
+    if not result.anything:
+        problems.append(
+            source.problem(
+                (),
+                "W203",
+                f"没有{year - 1}年的数据（data/{year - 1}/<单位>/budget.yaml 不存在，记录中也没有“上年”），"
+                "编制说明和其他相关情况说明不作与上年的比较",
+                "warning",
+            )
+        )
+    return result, problems
