@@ -128,8 +128,18 @@ def test_2017_titles_and_captions(rendered):
     assert re.search(r"201\s+10\s+01\s+行政运行", text)
 
 
+MODERN_TABLES_UNIT = [
+    "2023年预算单位财务收支预算总表", "2023年预算单位收入预算总表", "2023年预算单位支出预算总表",
+    "2023年预算单位财政拨款收支预算总表", "2023年预算单位一般公共预算支出功能分类预算表",
+    "2023年预算单位政府性基金预算支出功能分类预算表", "2023年预算单位国有资本经营预算支出功能分类预算表",
+    "2023年预算单位一般公共预算基本支出部门预算经济分类预算表", "2023年单位“三公”经费和机关运行经费预算表",
+]
+
+
 def test_pages_bookmarks_and_orientation(rendered):
-    reader = PdfReader(str(rendered / "2023" / "咨询服务中心" / "2023年咨询服务中心单位预算.pdf"))
+    """Modern edition: every disclosure page landscape (the attached forms portrait), a bookmark per part and table."""
+    path = rendered / "2023" / "咨询服务中心" / "2023年咨询服务中心单位预算.pdf"
+    reader = PdfReader(str(path))
     titles = []
 
     def walk(items):
@@ -141,35 +151,37 @@ def test_pages_bookmarks_and_orientation(rendered):
 
     walk(reader.outline)
     names = [t for t, _ in titles]
-    tables = [t for t in names if t.startswith("2023年单位") and t.endswith("表")]
-    assert len(tables) == 9, names
-    assert "2023年单位国有资本经营预算支出功能分类预算表" in tables
-    for section in ("主要职能", "机构设置", "名词解释", "编制说明", "其他相关情况说明", "绩效目标申报表：12333热线咨询平台项目经费"):
+    assert [t for t in names if t in MODERN_TABLES_UNIT] == MODERN_TABLES_UNIT, names
+    for section in ("主要职能", "机构设置", "名词解释", "2023年单位预算编制说明", "其他相关情况说明", "绩效目标申报表：12333热线咨询平台项目经费"):
         assert any(section in n for n in names), section
-    for title, page in titles:
-        box = reader.pages[page].mediabox
-        landscape = box.width > box.height
-        assert landscape == (title in tables), title
-    for page in reader.pages:
+    first_form = min(page for title, page in titles if title.startswith("绩效目标申报表："))
+    for number, page in enumerate(reader.pages):
+        box = page.mediabox
+        assert (box.width > box.height) == (number < first_form), number
         assert "示例" in page.extract_text()
-    note = normalise("注：本单位无政府性基金预算财政拨款安排的支出，本表为空表。")
-    assert note in normalise(pdf_text(rendered / "2023" / "咨询服务中心" / "2023年咨询服务中心单位预算.pdf"))
+    text = normalise(pdf_text(path))
+    for empty in ("政府性基金预算", "国有资本经营预算"):
+        assert normalise(f"注：本单位2023年无{empty}财政拨款安排的预算，故本表为空表。") in text
+    assert normalise("上海市2023年市级单位预算") in text and normalise("预算单位：上海市人力资源和社会保障局咨询服务中心") in text
+    # amounts with 分, as the published tables print them
+    assert "77,321,474.11" in pdf_text(path)
 
 
 def test_docx_sections_toc_and_xlsx_sheets(rendered):
     folder = rendered / "2023" / "咨询服务中心"
     data = (folder / "2023年咨询服务中心单位预算.docx").read_bytes()
     xml = zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml").decode()
-    assert xml.count('w:orient="landscape"') == 9
+    assert xml.count('w:orient="landscape"') >= 9
     assert "TOC \\o" in xml and xml.count("<w:tblHeader/>") >= 9
     footer = "".join(zipfile.ZipFile(io.BytesIO(data)).read(n).decode() for n in zipfile.ZipFile(io.BytesIO(data)).namelist() if "footer" in n)
     assert "示例" in footer
     wb = openpyxl.load_workbook(folder / "2023年咨询服务中心单位预算.xlsx")
     assert wb.sheetnames[0] == "说明"
-    assert sum(1 for n in wb.sheetnames if n.startswith("单位") and n.endswith("表")) == 9
-    ws = wb["单位支出预算总表"]
+    assert sum(1 for n in wb.sheetnames if n.startswith(("预算单位", "单位")) and n.endswith("表")) == 9
+    ws = wb["预算单位支出预算总表"]
     numbers = [c for row in ws.iter_rows() for c in row if c.data_type == "n" and c.value is not None]
-    assert numbers and all(c.number_format == "#,##0" for c in numbers)
+    assert numbers and all(c.number_format == "#,##0.00" for c in numbers)
+    assert Decimal(str(ws.cell(row=ws.max_row, column=5).value)) == Decimal("77321474.11")
     assert ws.print_title_rows
     assert all(ws.oddFooter.right.text == "示例" for ws in wb.worksheets)
 
@@ -181,10 +193,11 @@ def test_unknown_code_and_disagreeing_totals_are_located(project):
 
     shutil.copytree(shutil_copy, project.data / "classifications")
     bad = budget.replace('科目: "2080506"', '科目: "2080599"', 1).replace('科目: "2080150"', '科目: "2089950"', 1)
-    bad = bad.replace("{科目: \"30101\", 人员经费: 2400000}", "{科目: \"30101\", 人员经费: 2400001}")
+    bad = bad.replace('{科目: "30101", 人员经费: 2412600.00}', '{科目: "30101", 人员经费: 2412600.01}')
     write_record(project, 2023, "咨询服务中心", "budget.yaml", bad)
     result = CliRunner().invoke(main, ["--year", "2023", "--unit", "咨询服务中心", "--data", str(project.data), "--out", str(project.out), "--check"])
     assert result.exit_code == 1, result.output
     lines = result.output.splitlines()
-    assert any("budget.yaml:43:5: E203" in l and "208 99" in l for l in lines), result.output
-    assert any("E204" in l and "15,550,000" in l and "15,550,001" in l for l in lines), result.output
+    line = next(i for i, text in enumerate(bad.splitlines(), 1) if '科目: "2089950"' in text)
+    assert any(f"budget.yaml:{line}:5: E203" in l and "208 99" in l for l in lines), result.output
+    assert any("E204" in l and "15,415,322.11" in l and "15,415,322.12" in l for l in lines), result.output

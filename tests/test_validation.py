@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from budgetdocs.checks import parse_date
+from budgetdocs.build import plan
 from budgetdocs.cli import main
 from conftest import DATA, write_record
 from test_units_loader import MINIMAL_2023
@@ -78,21 +79,38 @@ def test_duplicate_projects(project):
     assert result.exit_code == 1 and located(result, "E217", "02-b.yaml", 1), result.output
 
 
+def line_of(text: str, marker: str, nth: int = 1) -> int:
+    """1-based line of the nth line containing ``marker``."""
+    hits = [i for i, line in enumerate(text.splitlines(), 1) if marker in line]
+    return hits[nth - 1]
+
+
+def _case(broken: str, code: str, marker: str, nth: int = 1):
+    return (broken, code, line_of(broken, marker, nth))
+
+
+B = BUDGET_2023
 BUDGET_CASES = [
-    (BUDGET_2023.replace('  - 科目: "2101102"', '  - 科目: "2080150"'), "E202", 51),
-    (BUDGET_2023.replace('科目: "2080199"', '科目: "2089999"'), "E203", 45),
-    (BUDGET_2023.replace("{科目: \"31002\", 公用经费: 100000}", "{科目: \"31002\", 公用经费: 100001}"), "E204", 55),
-    (BUDGET_2023.replace('  "210": 事业单位缴纳的医疗保险费等方面的支出\n', ""), "E205", 38),
-    (BUDGET_2023.replace("    原因: 贯彻落实过紧日子要求，压缩公务接待费\n", ""), "W201", 85),
-    (BUDGET_2023 + "重点项目: [咨询服务中心/99-没有这个]\n", "E206", 93),
-    (BUDGET_2023.replace("文档: 单位", "文档: 科室"), "E110", 7),
+    _case(B.replace('  - 科目: "2101102"', '  - 科目: "2080150"'), "E202", '科目: "2080150"', 2),
+    _case(B.replace('科目: "2080199"', '科目: "2089999"'), "E203", '科目: "2089999"'),
+    _case(B.replace('{科目: "31002", 公用经费: 100000.00}', '{科目: "31002", 公用经费: 100001.00}'), "E204", "基本支出经济分类:"),
+    _case(B.replace('  "2101102": 财政部门集中安排的事业单位基本医疗保险费缴费经费\n', ""), "E207", '科目: "2101102"'),
+    _case(B.replace("  公务接待费:\n    原因: 贯彻落实过紧日子要求，压缩公务接待费\n", ""), "W201", "三公经费:"),
+    (B.replace("变动原因: ", "# 变动原因: "), "W202", 1),  # a missing key: the problem is the file's
+    _case(B + "重点项目: [咨询服务中心/99-没有这个]\n", "E206", "重点项目:"),
+    _case(B.replace("文档: 单位", "文档: 科室"), "E110", "文档:"),
+    _case(B + "上年:\n  收入: {一般公共预算: 1}\n", "E220", "收入: {一般公共预算: 1}"),
+    _case(B + "绩效目标管理: {项目数: 3}\n", "E208", "绩效目标管理:"),
+    (B[: B.index("国有资产:")], "E209", 1),
 ]
 
 
 @pytest.mark.parametrize("broken,code,line", BUDGET_CASES, ids=[c[1] for c in BUDGET_CASES])
 def test_budget_checks(project, broken, code, line):
+    """Each check of the budget record, on the 2023 sample (its forms and its 2022 record beside it)."""
     shutil.copytree(DATA / "classifications", project.data / "classifications")
-    write_record(project, 2023, "咨询服务中心", "budget.yaml", BUDGET_2023)
+    for year in (2022, 2023):
+        shutil.copytree(DATA / str(year) / "咨询服务中心", project.data / str(year) / "咨询服务中心")
     ok = run(project, 2023, "咨询服务中心", "--strict")
     assert ok.exit_code == 0, ok.output
     write_record(project, 2023, "咨询服务中心", "budget.yaml", broken)
@@ -100,6 +118,30 @@ def test_budget_checks(project, broken, code, line):
     assert bad.exit_code == 1
     problems = json.loads(bad.output)["problems"]
     assert any(p["code"] == code and p["line"] == line and p["file"].endswith("budget.yaml") for p in problems), problems
+
+
+def test_no_prior_year_is_a_warning_and_compares_nothing(project):
+    """A first year with no 2022 record and no 上年 block: W203, and no 比2022年 anywhere."""
+    shutil.copytree(DATA / "classifications", project.data / "classifications")
+    shutil.copytree(DATA / "2023" / "咨询服务中心", project.data / "2023" / "咨询服务中心")
+    result = run(project, 2023, "咨询服务中心")
+    assert result.exit_code == 0 and "W203" in result.output, result.output
+    the_plan = plan(project, 2023, ["咨询服务中心"], False)
+    loaded = the_plan.budgets["咨询服务中心"]
+    text = "".join(loaded.notes.notes + loaded.notes.items + [p for part in loaded.other.other for p in part.paragraphs])
+    assert "2022年预算" not in text and "持平" not in text and "增加" not in text and "减少" not in text, text
+
+
+def test_prior_record_with_an_error_is_reported_in_its_own_file(project):
+    shutil.copytree(DATA / "classifications", project.data / "classifications")
+    for year in (2022, 2023):
+        shutil.copytree(DATA / str(year) / "咨询服务中心", project.data / str(year) / "咨询服务中心")
+    prior = project.data / "2022" / "咨询服务中心" / "budget.yaml"
+    prior.write_text(prior.read_text(encoding="utf-8").replace("63238400.00", "6323840O.00"), encoding="utf-8")
+    result = run(project, 2023, "咨询服务中心", "--json")
+    problems = json.loads(result.output)["problems"]
+    assert result.exit_code == 1
+    assert any(p["file"].endswith("2022/咨询服务中心/budget.yaml") and p["code"] == "E113" for p in problems), problems
 
 
 def test_unsafe_unit_name_in_registry(project):

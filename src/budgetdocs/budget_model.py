@@ -205,7 +205,7 @@ class Vehicles(Record):
 
     def by_kind(self) -> list[tuple[str, int]]:
         """(category, count) in the printed order."""
-        return [(VEHICLE_KINDS[i], getattr(self, name)) for i, name in enumerate(self.model_fields)]
+        return [(VEHICLE_KINDS[i], getattr(self, name)) for i, name in enumerate(type(self).model_fields)]
 
     @property
     def total(self) -> int:

@@ -216,11 +216,16 @@ def _load_budget(project: Project, path: Path, year: int, unit: Unit, own_forms:
     edition = disclosure_edition(year, budget.edition)
     problems = check_budget(view, source)
     if edition == MODERN:
+        leaf_index = {leaf.code: i for i, leaf in enumerate(budget.spending)}
         fiscal_items = [r for r in view.fiscal_table.rows if r.level == 2 and r.values[0]]
         for row in fiscal_items:
             if not budget.item_purposes.get(row.code, "").strip():
                 problems.append(
-                    source.problem(("项说明",), "E207", f"项说明缺少 {row.code} {row.name} 的“主要用于”说明（编制说明要用）")
+                    source.problem(
+                        ("支出", leaf_index.get(row.code, 0), "科目"),
+                        "E207",
+                        f"项说明缺少 {row.code} {row.name} 的“主要用于”说明（编制说明要用）",
+                    )
                 )
     else:
         problems += check_three_public(budget, source)
@@ -246,11 +251,10 @@ def _load_budget(project: Project, path: Path, year: int, unit: Unit, own_forms:
         if prior_path is not None:
             try:
                 prior_view, prior_source = _read_budget(project, prior_path, year - 1)
-            except DataError as exc:
-                problems.extend(exc.problems)
-            else:
-                record = from_view(prior_view)
-                record.origin = prior_source.shown
+            except DataError as exc:  # reported with its own file; nothing to compare with
+                raise DataError(problems + exc.problems) from None
+            record = from_view(prior_view)
+            record.origin = prior_source.shown
         prior, found_problems = resolve(budget, year, source, record)
         problems += found_problems
         if budget.settings.per_item and prior.items is None and prior.anything:

@@ -254,13 +254,15 @@ def other_notes(
         "car_purchase": tp.current.car_purchase,
         "car_running": tp.current.car_running,
     }
+    # record note, its key, and whether a change without a reason is worth a
+    # warning (the three items are; their 合计 and the 公务用车 split follow them)
     notes = {
-        "total": (tp.total, "合计"),
-        "abroad": (tp.abroad, "因公出国境费"),
-        "reception": (tp.reception, "公务接待费"),
-        "cars": (tp.cars, "公务用车"),
-        "car_purchase": (tp.car_purchase, "公务用车购置费"),
-        "car_running": (tp.car_running, "公务用车运行费"),
+        "total": (tp.total, "合计", False),
+        "abroad": (tp.abroad, "因公出国境费", True),
+        "reception": (tp.reception, "公务接待费", True),
+        "cars": (tp.cars, "公务用车", True),
+        "car_purchase": (tp.car_purchase, "公务用车购置费", False),
+        "car_running": (tp.car_running, "公务用车运行费", False),
     }
 
     def three(key: str, label: str) -> str:
@@ -272,15 +274,16 @@ def other_notes(
         if said:
             text += f"，{said}"
         if change is not None and change.word != "持平":
-            note, key_name = notes[key]
+            note, key_name, needed = notes[key]
             if note.reason.strip():
                 text += f"，主要原因是{note.reason.strip().rstrip('。')}"
-            else:
+            elif needed:
                 out.problems.append(
                     source.problem(
                         ("三公经费",),
                         "W201",
-                        f"{label}比{basis}{change.word}{wan_text(abs(change.delta))}万元，但没有填写原因（三公经费.{key_name}.原因）",
+                        f"{key_name}比{basis}{change.word}{wan_text(abs(change.delta))}万元"
+                        f"（{wan_text(change.prior)} → {wan_text(change.current)}），但没有填写原因（三公经费.{key_name}.原因）",
                         "warning",
                     )
                 )
