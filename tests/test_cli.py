@@ -9,8 +9,8 @@ import zipfile
 from click.testing import CliRunner
 
 from budgetdocs.cli import main
-from budgetdocs.schema import FORM_MODELS, SCHEMA_DIR, schema_text
-from conftest import DATA, write_record
+from budgetdocs.schema import schema_file, schema_names, schema_text
+from conftest import DATA, REPO, write_record
 from test_units_loader import MINIMAL_2023
 
 
@@ -95,7 +95,23 @@ def test_user_template_overrides_builtin(project, monkeypatch):
 
 
 def test_json_schemas_are_current():
-    for edition in FORM_MODELS:
-        assert (SCHEMA_DIR / f"form-{edition}.json").read_text(encoding="utf-8") == schema_text(edition), (
-            "run python -m budgetdocs.schema"
-        )
+    assert "budget" in schema_names()
+    for name in schema_names():
+        assert schema_file(name).read_text(encoding="utf-8") == schema_text(name), "run python -m budgetdocs.schema"
+
+
+def test_budget_schema_accepts_the_records_and_names_the_keys():
+    """The budget record's schema validates every budget.yaml of the project and the Putuo example."""
+    import json
+
+    import jsonschema
+    from ruamel.yaml import YAML
+
+    schema = json.loads(schema_file("budget").read_text(encoding="utf-8"))
+    records = sorted(REPO.glob("data/*/*/budget.yaml")) + sorted(REPO.glob("examples/*/data/*/*/budget.yaml"))
+    assert len(records) >= 4
+    for path in records:
+        data = json.loads(json.dumps(YAML(typ="safe").load(path.read_text(encoding="utf-8")), default=str))
+        jsonschema.validate(data, schema)
+    for key in ("设置", "项说明", "上年", "国有资产", "项目经费情况说明"):
+        assert key in schema["properties"], key

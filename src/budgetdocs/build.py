@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from .budget import BudgetView, build_view, check_budget, load_classification
 from .budget_model import Budget
-from .narrative import FormMoney, Narrative, budget_notes, other_notes
+from .narrative import FormMoney, Narrative, budget_notes, other_notes, to_wan, wan_text
 from .prior import PriorFigures, from_view, resolve
 from .projectnotes import ProjectNoteText, project_notes
 from .checks import check_form, check_three_public, check_unit_forms, split
@@ -266,6 +266,17 @@ def _load_budget(project: Project, path: Path, year: int, unit: Unit, own_forms:
         loaded.notes = budget_notes(view, prior, name, source)
         loaded.other = other_notes(view, prior, name, [form_money(f) for f in own_forms], source)
         problems += loaded.notes.problems + loaded.other.problems
+        performance = loaded.other.figures.get("绩效目标.金额")
+        project_total = to_wan(view.spending_table.total[2]) if view.spending_table.rows else Decimal(0)
+        if performance is not None and performance > project_total:
+            problems.append(
+                source.problem(
+                    ("绩效目标管理",),
+                    "W204",
+                    f"编报绩效目标的项目资金 {wan_text(performance)} 万元大于支出预算总表的项目支出 {wan_text(project_total)} 万元",
+                    "warning",
+                )
+            )
         if budget.kind == "部门":
             notes, found_problems = project_notes(budget, source, key_forms, year, lambda ref: _key_project_file(project, year, ref), project.root)
             loaded.project_notes = notes
