@@ -105,9 +105,23 @@ def _tuples(items) -> list:
     return [(label, tuple(pos), _tuples(children), state) for label, pos, children, state in items]
 
 
-def assets_digest(folders: Sequence[Path]) -> str:
-    """Hash of every template asset a part may read (user folder and built-in)."""
+def _code_digest() -> bytes:
+    """Hash of the toolkit's own Python sources: a changed writer must not be served
+    a file cached by the old one, even where the version number did not change
+    (an editable install, a patched copy)."""
     digest = hashlib.sha256(VERSION.encode())
+    package = Path(__file__).parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
+    return digest.digest()
+
+
+CODE_DIGEST = _code_digest()
+
+
+def assets_digest(folders: Sequence[Path]) -> str:
+    """Hash of the toolkit's code and every template asset a part may read (user folder and built-in)."""
+    digest = hashlib.sha256(CODE_DIGEST)
     for folder in folders:
         if Path(folder).is_dir():
             for path in sorted(Path(folder).rglob("*")):

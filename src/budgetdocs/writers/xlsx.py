@@ -28,6 +28,10 @@ SANS = "黑体"
 
 # Sheet width in Excel character units for the text block of each orientation.
 SHEET_WIDTH = {"portrait": 84.0, "landscape": 128.0}
+# LibreOffice neither wraps nor fits to the page a single column wider than about
+# 115 units (measured: 110 prints, 128 runs off both sides), so a sheet of
+# paragraphs only is never wider than this.
+TEXT_COLUMN_MAX = 110.0
 # kind -> (font, size, bold, horizontal alignment)
 PARAGRAPH_FONTS = {
     "h1": (TITLE, 20, True, "center"),
@@ -97,6 +101,7 @@ def _write_section(ws, section: Section, sample: bool) -> None:
         scale = total / sum(widths)
         col_units = [w * scale for w in widths]
     else:
+        total = min(total, TEXT_COLUMN_MAX)
         col_units = [total]
     for index, units in enumerate(col_units, start=1):
         ws.column_dimensions[get_column_letter(index)].width = round(units, 2)
