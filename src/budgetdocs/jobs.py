@@ -15,6 +15,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import re
 import tempfile
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
-from .pdfparts import Part, RenderedPart, assemble, overlay_html, page_map, split, toc_html, toc_part
+from .pdfparts import Part, RenderedPart, assemble, front_pages, overlay_html, printed_numbers, split, toc_html, toc_part
 
 try:
     VERSION = metadata.version("budgetdocs")
@@ -140,14 +141,14 @@ def _work(task: tuple):
     if kind == "part":
         _, key, html, folders, base = task
         return key, _render_part(html, folders, base)
-    _, key, html, date = task
+    _, key, html, date, pages = task
     from .tree import parse
 
     tree = parse(html)
     if kind == "docx":
         from .writers.docx import write_docx
 
-        return key, write_docx(tree, date)
+        return key, write_docx(tree, date, pages)
     from .writers.xlsx import write_xlsx
 
     return key, write_xlsx(tree, date)
@@ -217,9 +218,13 @@ def run(
     plans = []
     tasks: dict[str, tuple] = {}
     found: dict[str, object] = {}
+    later: list[dict] = []  # documents whose DOCX waits for the PDF's page numbers
     for doc in documents:
-        entry = {"doc": doc, "parts": None, "head": None}
-        if "pdf" in formats:
+        entry = {"doc": doc, "parts": None, "head": None, "docx": None}
+        # A DOCX contents page carries the page numbers the PDF prints, so a
+        # document with contents is laid out for its DOCX too (parts are cached).
+        numbered_docx = "docx" in formats and _has_contents(doc.html)
+        if "pdf" in formats or numbered_docx:
             head, parts = split(doc.html)
             entry["head"], entry["parts"] = head, parts
             for part in parts:
@@ -231,25 +236,66 @@ def run(
                 elif key not in tasks:
                     tasks[key] = ("part", key, part.html, list(folders), base)
         for fmt in ("docx", "xlsx"):
-            if fmt in formats:
-                key = _key(fmt, assets, doc.html, doc.date.isoformat())
-                cached_file = cache.get_file(key)
-                if cached_file is not None:
-                    found[key] = cached_file
-                    stats.reused += 1
-                elif key not in tasks:
-                    tasks[key] = (fmt, key, doc.html, doc.date)
+            if fmt not in formats:
+                continue
+            if fmt == "docx" and numbered_docx:
+                later.append(entry)
+                continue
+            key = _key(fmt, assets, doc.html, doc.date.isoformat())
+            entry[fmt] = key
+            _queue(tasks, found, cache, stats, key, (fmt, key, doc.html, doc.date, None))
         plans.append(entry)
-    # Longest first: the pool stays busy until the end.
-    ordered = sorted(tasks.values(), key=lambda t: -len(t[2]))
     done = [0]
-    total = len(ordered)
+    total = [len(tasks) + len(later)]
 
     def tick() -> None:
         done[0] += 1
         if progress:
-            progress(done[0], total)
+            progress(done[0], total[0])
 
+    _run_tasks(tasks, jobs, tick, pool, cache, found, stats)
+    second: dict[str, tuple] = {}
+    for entry in later:
+        doc = entry["doc"]
+        rendered = [found[_key("part", assets, p.html)] for p in entry["parts"]]
+        pages = printed_numbers(entry["parts"], rendered)
+        key = _key("docx", assets, doc.html, doc.date.isoformat(), json.dumps(pages, sort_keys=True))
+        entry["docx"] = key
+        if not _queue(second, found, cache, stats, key, ("docx", key, doc.html, doc.date, pages)):
+            tick()
+    _run_tasks(second, jobs, tick, pool, cache, found, stats)
+
+    outputs: list[tuple[Path, bytes]] = []
+    for entry in plans:
+        doc = entry["doc"]
+        for fmt in formats:
+            if fmt == "pdf":
+                outputs.append((doc.folder / f"{doc.stem}.pdf", _pdf(entry, assets, found, cache, folders, base, stats)))
+            else:
+                outputs.append((doc.folder / f"{doc.stem}.{fmt}", found[entry[fmt]]))
+    stats.files = len(outputs)
+    return outputs, stats
+
+
+def _has_contents(html: str) -> bool:
+    """True when the layout has a contents section (its DOCX needs page numbers)."""
+    return re.search(r'<section class="[^"]*\btoc\b', html) is not None
+
+
+def _queue(tasks: dict, found: dict, cache: Cache, stats: Stats, key: str, task: tuple) -> bool:
+    """Queue a file task unless the cache has it; True when queued."""
+    cached_file = cache.get_file(key)
+    if cached_file is not None:
+        found[key] = cached_file
+        stats.reused += 1
+        return False
+    tasks.setdefault(key, task)
+    return True
+
+
+def _run_tasks(tasks: dict, jobs: int, tick, pool, cache: Cache, found: dict, stats: Stats) -> None:
+    """Run queued tasks (longest first, so the pool stays busy) and cache their results."""
+    ordered = sorted(tasks.values(), key=lambda t: -len(t[2]))
     results = _execute(ordered, jobs, tick, pool)
     stats.laid_out += len(results)
     for key, value in results.items():
@@ -259,17 +305,6 @@ def run(
             cache.put_file(key, value)
     found.update(results)
 
-    outputs: list[tuple[Path, bytes]] = []
-    for entry in plans:
-        doc: DocumentJob = entry["doc"]
-        for fmt in formats:
-            if fmt == "pdf":
-                outputs.append((doc.folder / f"{doc.stem}.pdf", _pdf(entry, assets, found, cache, folders, base, stats)))
-            else:
-                outputs.append((doc.folder / f"{doc.stem}.{fmt}", found[_key(fmt, assets, doc.html, doc.date.isoformat())]))
-    stats.files = len(outputs)
-    return outputs, stats
-
 
 def _pdf(entry: dict, assets: str, found: dict, cache: Cache, folders, base: Path, stats: Stats) -> bytes:
     doc: DocumentJob = entry["doc"]
@@ -278,11 +313,11 @@ def _pdf(entry: dict, assets: str, found: dict, cache: Cache, folders, base: Pat
     toc = toc_part(parts)
     if toc is not None:
         # Placeholder numbers told us the contents' length; now fill in the real ones.
-        pages = page_map(parts, rendered)
-        numbered = toc_html(toc, pages)
+        numbered = toc_html(toc, printed_numbers(parts, rendered))
         rendered[toc.index] = _cached_part(numbered, assets, cache, folders, base, stats)
     landscape = [l for part in rendered for l in part.landscape]
-    overlay = _cached_part(overlay_html(entry["head"], landscape), assets, cache, folders, base, stats)
+    front = front_pages(parts, rendered)
+    overlay = _cached_part(overlay_html(entry["head"], landscape, front), assets, cache, folders, base, stats)
     return assemble(entry["head"], parts, rendered, overlay, doc.title, doc.author)
 
 

@@ -8,9 +8,11 @@ their page-number footers; assembly then
 
 1. concatenates the parts' pages,
 2. stamps the footers (``— N —``, and 示例 on sample data) from one small
-   overlay document whose pages match the parts' orientations,
-3. fills the table of contents with the real page numbers (the contents part
-   is laid out once with placeholders to learn its own length, then again),
+   overlay document whose pages match the parts' orientations; the front
+   matter (cover and contents) has no number and the first page after it is
+   page 1, as official documents are numbered,
+3. fills the table of contents with those printed page numbers (the contents
+   part is laid out once with placeholders to learn its own length, then again),
 4. rebuilds the bookmarks from each part's bookmark tree, shifted to its pages.
 
 Page count does not depend on the footer text, so the result equals what a
@@ -49,6 +51,7 @@ class Part:
     html: str
     ids: list[str]
     is_toc: bool = False
+    front: bool = False  # cover or contents: pages without a number
 
     @property
     def key(self) -> str:
@@ -92,6 +95,7 @@ def split(html: str) -> tuple[str, list[Part]]:
     for section in root.body.iterchildren("section"):
         classes = (section.get("class") or "").split()
         is_toc = "toc" in classes
+        is_cover = "cover" in classes
         if is_toc:
             section = copy.deepcopy(section)
             targets = []
@@ -110,7 +114,8 @@ def split(html: str) -> tuple[str, list[Part]]:
         # few enough parts to keep WeasyPrint's per-run cost and the fonts each
         # part embeds (≈0.3 MB of CJK subset per part) small; small enough that
         # an edit re-lays out little and the pool has work.
-        alone = is_toc
+        # The cover and the contents stand alone: their pages are the unnumbered front matter.
+        alone = is_toc or is_cover
         if alone or not groups or groups[-1][0] or groups[-1][2] or size + len(text) > CHUNK:
             groups.append((is_toc, [text], alone))
             size = len(text)
@@ -118,10 +123,17 @@ def split(html: str) -> tuple[str, list[Part]]:
             groups[-1][1].append(text)
             size += len(text)
     parts = []
-    for index, (is_toc, sections, _alone) in enumerate(groups):
+    leading = True
+    for index, (is_toc, sections, alone) in enumerate(groups):
         css = NO_FOOTER + (TOC_NUMBERS if is_toc else "")
-        parts.append(Part(index, _document(head, "".join(sections), css), [], is_toc))
+        leading = leading and alone
+        parts.append(Part(index, _document(head, "".join(sections), css), [], is_toc, front=leading))
     return head, parts
+
+
+def front_pages(parts: list[Part], rendered: list["RenderedPart"]) -> int:
+    """How many pages the leading cover and contents take (they carry no page number)."""
+    return sum(done.pages for part, done in zip(parts, rendered) if part.front)
 
 
 def render_part(html: str, folders: Sequence[Path], base: Path) -> RenderedPart:
@@ -147,10 +159,26 @@ def toc_html(part: Part, pages: dict[str, int]) -> str:
     return re.sub(r'href="#([^"]+)" data-page="' + TOC_PLACEHOLDER + '"', number, part.html)
 
 
-def overlay_html(head: str, landscape: list[bool]) -> str:
-    """Empty pages carrying only the footers, one per page of the document."""
-    body = "".join(f'<section class="{"landscape" if l else "portrait"}"></section>' for l in landscape)
-    return _document(head, body, "section { min-height: 1px; }")
+# Overlay pages: the front matter has no number; the first page after it restarts at 1.
+OVERLAY_CSS = """section { min-height: 1px; }
+@page front-portrait { size: A4 portrait; @bottom-center { content: none; } }
+@page front-landscape { size: A4 landscape; @bottom-center { content: none; } }
+@page first-portrait { size: A4 portrait; counter-reset: page 1; }
+@page first-landscape { size: A4 landscape; counter-reset: page 1; }
+section.front.portrait { page: front-portrait; }
+section.front.landscape { page: front-landscape; }
+section.first.portrait { page: first-portrait; }
+section.first.landscape { page: first-landscape; }"""
+
+
+def overlay_html(head: str, landscape: list[bool], front: int = 0) -> str:
+    """Empty pages carrying only the footers, one per page of the document;
+    the first ``front`` pages (cover, contents) get no page number."""
+    sections = []
+    for number, wide in enumerate(landscape):
+        role = "front" if number < front else ("first" if number == front and front else "")
+        sections.append(f'<section class="{role} {"landscape" if wide else "portrait"}"></section>')
+    return _document(head, "".join(sections), OVERLAY_CSS)
 
 
 def assemble(
@@ -194,7 +222,7 @@ def assemble(
 
 
 def page_map(parts: list[Part], rendered: list[RenderedPart]) -> dict[str, int]:
-    """1-based page number of every id in the document."""
+    """1-based physical page of every id in the document."""
     pages: dict[str, int] = {}
     start = 1
     for part, done in zip(parts, rendered):
@@ -203,6 +231,12 @@ def page_map(parts: list[Part], rendered: list[RenderedPart]) -> dict[str, int]:
                 pages.setdefault(ident, start + page)
         start += done.pages
     return pages
+
+
+def printed_numbers(parts: list[Part], rendered: list[RenderedPart]) -> dict[str, int]:
+    """The page number printed on the page of every id (physical page less the front matter)."""
+    front = front_pages(parts, rendered)
+    return {ident: page - front for ident, page in page_map(parts, rendered).items() if page > front}
 
 
 def overlay_key(head: str, landscape: list[bool]) -> str:

@@ -37,6 +37,8 @@ class Paragraph:
     kind: str
     runs: list[Run]
     page_break_before: bool = False
+    classes: tuple[str, ...] = ()
+    target: Optional[str] = None  # a contents entry: the id it points to
 
     @property
     def text(self) -> str:
@@ -108,6 +110,7 @@ class Section:
     orientation: str
     sheet: str
     blocks: list[Block] = field(default_factory=list)
+    front: bool = False  # cover or contents: no page number
 
 
 @dataclass
@@ -232,11 +235,17 @@ def parse(html: str) -> Document:
         if node.tag != "section":
             raise RenderError(f"layout: <{node.tag}> outside a <section>")
         classes = _classes(node)
-        section = Section("landscape" if "landscape" in classes else "portrait", node.get("data-sheet") or "")
+        section = Section(
+            "landscape" if "landscape" in classes else "portrait",
+            node.get("data-sheet") or "",
+            front="cover" in classes or "toc" in classes,
+        )
         for child in node:
             if child.tag in ("h1", "h2", "h3", "p"):
                 kind = child.tag if child.tag != "p" else (_classes(child) or ("body",))[0]
-                section.blocks.append(Paragraph(kind, _runs(child), "new-page" in _classes(child)))
+                link = child.find("a")
+                target = link.get("href", "")[1:] if kind == "toc" and link is not None else None
+                section.blocks.append(Paragraph(kind, _runs(child), "new-page" in _classes(child), _classes(child), target))
             elif child.tag == "table":
                 section.blocks.append(_table(child))
             else:

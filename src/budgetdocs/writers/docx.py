@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 from datetime import datetime
+from typing import Optional
 from xml.sax.saxutils import escape
 
 from docx import Document as new_docx
@@ -34,7 +35,8 @@ LATIN = "Times New Roman"
 
 # kind -> (style name, size pt, bold, alignment, east-asian font)
 PARAGRAPH_STYLES = {
-    "h1": ("BD Title", 22, True, "center", TITLE),
+    # 方正小标宋 is a heavy face already: no bold on top of it.
+    "h1": ("BD Title", 22, False, "center", TITLE),
     "h2": ("BD Heading", 16, False, "center", SANS),
     "subtitle": ("BD Subtitle", 14, False, "center", SERIF),
     "unitline": ("BD Unit Line", 12, False, "left", SERIF),
@@ -47,6 +49,7 @@ PARAGRAPH_STYLES = {
     "toc": ("BD TOC", 12, False, "left", SERIF),
     "caption": ("BD Caption", 12, False, "left", SERIF),
     "note": ("BD Note", 10.5, False, "left", SERIF),
+    "cover-line": ("BD Cover Line", 16, False, "center", SERIF),
 }
 # Outline levels make h2/h3 (and the forms' h1) entries of the TOC field.
 OUTLINE = {"h1": 0, "h2": 0, "h3": 1}
@@ -126,19 +129,30 @@ def _run_xml(text: str, bold: bool = False) -> str:
     return f"<w:r>{props}{body}</w:r>"
 
 
-def _paragraph_xml(block: Paragraph, style_id: str, text_width: int) -> str:
+def _paragraph_xml(block: Paragraph, style_id: str, text_width: int, pages: Optional[dict[str, int]] = None) -> str:
+    """One paragraph; its properties in the schema's order (CT_PPrBase)."""
     ppr = f'<w:pStyle w:val="{style_id}"/>'
+    if block.kind in ("h2", "h3") and "toc-title" not in block.classes:
+        ppr += "<w:keepNext/>"  # a heading stays with what follows
     if block.page_break_before:
         ppr += "<w:pageBreakBefore/>"
-    if "\t" in block.text:
-        ppr += f'<w:tabs><w:tab w:val="right" w:pos="{text_width}"/></w:tabs>'
-    if block.kind in OUTLINE:
-        ppr += f'<w:outlineLvl w:val="{OUTLINE[block.kind]}"/>'
     if block.kind == "sample":
         ppr += '<w:pBdr>' + "".join(
             f'<w:{side} w:val="single" w:sz="12" w:space="1" w:color="C00000"/>' for side in ("top", "left", "bottom", "right")
         ) + "</w:pBdr>"
+    if block.kind == "toc":
+        ppr += f'<w:tabs><w:tab w:val="right" w:leader="dot" w:pos="{text_width}"/></w:tabs>'
+        if "sub" in block.classes:
+            ppr += '<w:ind w:left="480"/>'
+    elif "\t" in block.text:
+        ppr += f'<w:tabs><w:tab w:val="right" w:pos="{text_width}"/></w:tabs>'
+    if block.kind in OUTLINE and "toc-title" not in block.classes:
+        ppr += f'<w:outlineLvl w:val="{OUTLINE[block.kind]}"/>'
     runs = "".join(_run_xml(r.text, r.bold) for r in block.runs)
+    if block.kind == "toc" and pages and block.target in pages:
+        # The page number the PDF prints for this entry: every reader shows it
+        # without updating fields.
+        runs += _run_xml(f"\t{pages[block.target]}")
     if block.kind == "sample":
         runs = runs.replace("<w:r>", '<w:r><w:rPr><w:color w:val="C00000"/></w:rPr>', 1) if "<w:rPr>" not in runs else runs
     return f'<w:p xmlns:w="{W_NS}"><w:pPr>{ppr}</w:pPr>{runs}</w:p>'
@@ -178,7 +192,8 @@ def _table_xml(table: Table, text_width: int, style_id: str) -> str:
     out.append("</w:tblGrid>")
     grid = table.grid()
     for r in range(table.row_count):
-        trpr = "<w:tblHeader/>" if r < table.header_rows else ""
+        # A row never breaks across pages; header rows repeat on every page.
+        trpr = "<w:cantSplit/>" + ("<w:tblHeader/>" if r < table.header_rows else "")
         out.append(f"<w:tr><w:trPr>{trpr}</w:trPr>")
         c = 0
         while c < table.col_count:
@@ -206,15 +221,23 @@ def _page(section, orientation: str) -> int:
     return round((width - left - right) * TWIPS_PER_MM)
 
 
-def _footer(section, sample: bool, style_id: str) -> None:
+def _footer(section, sample: bool, style_id: str, numbered: bool = True) -> None:
+    """The section's own footer: ``— PAGE —`` (and 示例), or only 示例 on the front matter."""
     footer = section.footer
     footer.is_linked_to_previous = False
     p = footer.paragraphs[0]
-    p._p.append(
+    for old in p._p.findall(qn("w:pPr")):  # one pPr, first in the paragraph
+        p._p.remove(old)
+    p._p.insert(
+        0,
         parse_xml(
             f'<w:pPr xmlns:w="{W_NS}"><w:pStyle w:val="{style_id}"/><w:jc w:val="center"/></w:pPr>'
-        )
+        ),
     )
+    if not numbered:
+        if sample:
+            p._p.append(parse_xml(f'<w:r xmlns:w="{W_NS}"><w:rPr><w:b/><w:color w:val="C00000"/></w:rPr><w:t xml:space="preserve">示例</w:t></w:r>'))
+        return
     xml = (
         f'<w:r xmlns:w="{W_NS}"><w:t xml:space="preserve">— </w:t></w:r>',
         f'<w:fldSimple xmlns:w="{W_NS}" w:instr=" PAGE "><w:r><w:t>1</w:t></w:r></w:fldSimple>',
@@ -226,6 +249,22 @@ def _footer(section, sample: bool, style_id: str) -> None:
         p._p.append(parse_xml(f'<w:r xmlns:w="{W_NS}"><w:rPr><w:b/><w:color w:val="C00000"/></w:rPr><w:t xml:space="preserve">　　示例</w:t></w:r>'))
 
 
+# Children of w:sectPr in the schema's order (CT_SectPr).
+_SECTPR_ORDER = [
+    "headerReference", "footerReference", "footnotePr", "endnotePr", "type", "pgSz", "pgMar", "paperSrc",
+    "pgBorders", "lnNumType", "pgNumType", "cols", "formProt", "vAlign", "noEndnote", "titlePg",
+    "textDirection", "bidi", "rtlGutter", "docGrid", "printerSettings", "sectPrChange",
+]
+
+
+def _order_sectpr(sect) -> None:
+    """Put a sectPr's children in the order the schema requires."""
+    rank = {qn(f"w:{name}"): i for i, name in enumerate(_SECTPR_ORDER)}
+    children = sorted(sect, key=lambda child: rank.get(child.tag, len(rank)))
+    for child in children:
+        sect.append(child)
+
+
 _TOC_START = (
     f'<w:r xmlns:w="{W_NS}"><w:fldChar w:fldCharType="begin"/></w:r>',
     f'<w:r xmlns:w="{W_NS}"><w:instrText xml:space="preserve"> TOC \\o "1-2" \\h \\z \\u </w:instrText></w:r>',
@@ -234,27 +273,65 @@ _TOC_START = (
 _TOC_END = f'<w:r xmlns:w="{W_NS}"><w:fldChar w:fldCharType="end"/></w:r>'
 
 
-def write_docx(document: Document, date: datetime) -> bytes:
-    """Write the tree as DOCX: one Word section per tree section, same cells and merges."""
+# The paragraph Word needs after a table (and the one holding a section break):
+# one point high, so that a table filling its page leaves no blank page behind.
+SPACER = (
+    '<w:p xmlns:w="{ns}"><w:pPr><w:pStyle w:val="{style}"/>'
+    '<w:spacing w:before="0" w:after="0" w:line="20" w:lineRule="exact"/>'
+    '<w:rPr><w:sz w:val="2"/><w:szCs w:val="2"/></w:rPr></w:pPr></w:p>'
+)
+
+
+def _shrink(paragraph, style_id: str) -> None:
+    """Make a section-break paragraph one point high (it keeps its sectPr)."""
+    ppr = paragraph.find(qn("w:pPr"))
+    sect = ppr.find(qn("w:sectPr"))
+    for child in list(ppr):
+        ppr.remove(child)
+    template = parse_xml(SPACER.format(ns=W_NS, style=style_id)).find(qn("w:pPr"))
+    for child in template:
+        ppr.append(child)
+    ppr.append(sect)  # sectPr comes last in pPr
+
+
+def write_docx(document: Document, date: datetime, pages: Optional[dict[str, int]] = None) -> bytes:
+    """Write the tree as DOCX: one Word section per tree section, same cells and merges.
+
+    ``pages`` maps ids to the page numbers the PDF prints: the contents entries
+    carry them.  The front matter (cover, contents) has no page number and the
+    first section after it starts at page 1, as in the PDF.
+    """
     doc = new_docx()
     ids = _setup_styles(doc)
     body = doc.element.body
     # Drop the template's empty first paragraph, keep its final sectPr.
     for p in body.findall(qn("w:p")):
         body.remove(p)
+    numbered_yet = False
     for index, section in enumerate(document.sections):
-        word_section = doc.sections[0] if index == 0 else doc.add_section(WD_SECTION.NEW_PAGE)
+        if index > 0:
+            doc.add_section(WD_SECTION.NEW_PAGE)
+            _shrink(body.findall(qn("w:p"))[-1], ids["cell"])
+            for restart in body.sectPr.findall(qn("w:pgNumType")):  # the copy keeps counting
+                body.sectPr.remove(restart)
+        word_section = doc.sections[index]
         text_width = _page(word_section, section.orientation)
-        if index == 0:
-            _footer(word_section, document.sample, ids["cell"])
+        if index == 0 or (not section.front and not numbered_yet):
+            _footer(word_section, document.sample, ids["cell"], numbered=not section.front)
+            if not section.front:
+                numbered_yet = True
+                if index > 0:
+                    sect = word_section._sectPr
+                    sect.append(parse_xml(f'<w:pgNumType xmlns:w="{W_NS}" w:start="1"/>'))
+                    _order_sectpr(sect)
         anchor = body.sectPr
         tocs = [i for i, b in enumerate(section.blocks) if isinstance(b, Paragraph) and b.kind == "toc"]
         for position, block in enumerate(section.blocks):
             if isinstance(block, Paragraph):
-                element = parse_xml(_paragraph_xml(block, ids.get(block.kind, ids["body"]), text_width))
+                element = parse_xml(_paragraph_xml(block, ids.get(block.kind, ids["body"]), text_width, pages))
                 if tocs and position == tocs[0]:
-                    # The listed entries are the field's cached result; Word refreshes
-                    # the page numbers when it opens the file (w:updateFields).
+                    # The listed entries, with the PDF's page numbers, are the field's
+                    # result: every reader shows them as they are; Word can update them.
                     ppr = element.find(qn("w:pPr"))
                     for run in reversed(_TOC_START):
                         ppr.addnext(parse_xml(run))
@@ -263,14 +340,14 @@ def write_docx(document: Document, date: datetime) -> bytes:
             else:
                 element = parse_xml(_table_xml(block, text_width, ids["cell"]))
             anchor.addprevious(element)
-            if isinstance(block, Table):
-                # Word needs a paragraph between two tables and after the last one.
-                anchor.addprevious(parse_xml(f'<w:p xmlns:w="{W_NS}"><w:pPr><w:pStyle w:val="{ids["cell"]}"/></w:pPr></w:p>'))
+            last_of_document = index == len(document.sections) - 1 and position == len(section.blocks) - 1
+            if isinstance(block, Table) and (position < len(section.blocks) - 1 or last_of_document):
+                # Word needs a paragraph between two tables and after the last one
+                # (a section's last table is followed by its section-break paragraph).
+                anchor.addprevious(parse_xml(SPACER.format(ns=W_NS, style=ids["cell"])))
     doc.settings.element.append(
         parse_xml(f'<w:themeFontLang xmlns:w="{W_NS}" w:val="en-US" w:eastAsia="zh-CN"/>')
     )
-    if any(isinstance(b, Paragraph) and b.kind == "toc" for s in document.sections for b in s.blocks):
-        doc.settings.element.append(parse_xml(f'<w:updateFields xmlns:w="{W_NS}" w:val="true"/>'))
     buffer = io.BytesIO()
     doc.save(buffer)
     return fix_package(buffer.getvalue(), document.title, document.author, date)
