@@ -136,11 +136,22 @@ def front_pages(parts: list[Part], rendered: list["RenderedPart"]) -> int:
     return sum(done.pages for part, done in zip(parts, rendered) if part.front)
 
 
-def render_part(html: str, folders: Sequence[Path], base: Path) -> RenderedPart:
-    """Lay out one part (in a worker process)."""
-    from .writers.pdf import render_document
+PAGINATION_ROUNDS = 4  # lay-outs at most; one more than the deepest nesting of merges seen
 
-    document, pdf = render_document(html, folders, base)
+
+def render_part(html: str, folders: Sequence[Path], base: Path) -> RenderedPart:
+    """Lay out one part (in a worker process), repeating merged labels cut by a page break."""
+    from . import paginate
+    from .writers.pdf import draw_document, layout_document
+
+    html = paginate.mark(html)
+    for _ in range(PAGINATION_ROUNDS):
+        document = layout_document(html, folders, base)
+        again = paginate.split_rowspans(html, paginate.page_breaks(document))
+        if again == html:
+            break
+        html = again
+    pdf = draw_document(document, html)
     landscape = [page.width > page.height for page in document.pages]
     anchors: dict[str, int] = {}
     for number, page in enumerate(document.pages):

@@ -93,10 +93,36 @@ def render_document(html: str, asset_folders: Sequence[Path], base: Path, identi
         raise RenderError(str(exc)) from None
     finally:
         logger.removeHandler(watch)
+    _check_glyphs(watch)
+    return document, data
+
+
+def layout_document(html: str, asset_folders: Sequence[Path], base: Path):
+    """Lay out ``html`` (no drawing yet): the WeasyPrint document, to read its pages."""
+    try:
+        return HTML(string=html, base_url=str(base) + "/", url_fetcher=AssetFetcher(asset_folders, base)).render()
+    except _Blocked as exc:
+        raise RenderError(str(exc)) from None
+
+
+def draw_document(document, html: str, identifier: Optional[str] = None) -> bytes:
+    """Draw a laid-out document to PDF bytes; a glyph missing from every font is an error."""
+    watch = _GlyphWatch()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(watch)
+    try:
+        ident = (identifier or hashlib.sha256(html.encode("utf-8")).hexdigest())[:32].encode("ascii")
+        data = document.write_pdf(pdf_identifier=ident, uncompressed_pdf=False)
+    finally:
+        logger.removeHandler(watch)
+    _check_glyphs(watch)
+    return data
+
+
+def _check_glyphs(watch: "_GlyphWatch") -> None:
     if watch.missing:
         shown = "；".join(sorted(set(watch.missing))[:5])
         raise RenderError(f"字体中缺少字形（PDF中会显示为空白方框）：{shown}。请安装含这些字的字体或改用常用字。")
-    return document, data
 
 
 def write_pdf(html: str, asset_folders: Sequence[Path], base: Path, identifier: Optional[str] = None) -> bytes:
