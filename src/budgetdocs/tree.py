@@ -84,6 +84,8 @@ class Table:
     row_count: int
     header_rows: int = 0
     page_break_before: bool = False
+    joined: bool = False  # drawn as one grid with the table before it (no gap)
+    keep: tuple[int, ...] = ()  # rows that stay on the page of the row after them
 
     @property
     def col_count(self) -> int:
@@ -169,6 +171,7 @@ def _table(node) -> Table:
     if not widths:
         raise RenderError("layout: a table needs a <colgroup> with its column widths")
     rows = []
+    keep = []
     header_rows = 0
     for part in node:
         if part.tag == "colgroup":
@@ -176,6 +179,8 @@ def _table(node) -> Table:
         if part.tag not in ("thead", "tbody"):
             raise RenderError(f"layout: <{part.tag}> is not allowed in a table")
         for tr in part:
+            if "keep" in _classes(tr):
+                keep.append(len(rows))
             rows.append(tr)
             if part.tag == "thead":
                 header_rows += 1
@@ -219,7 +224,7 @@ def _table(node) -> Table:
         missing = [c for c in range(len(widths)) if (r, c) not in occupied]
         if missing:
             raise RenderError(f"layout: row {r + 1} of a table leaves columns {missing} empty")
-    return Table(widths, cells, len(rows), header_rows, "new-page" in _classes(node))
+    return Table(widths, cells, len(rows), header_rows, "new-page" in _classes(node), "joined" in _classes(node), tuple(keep))
 
 
 def parse(html: str) -> Document:

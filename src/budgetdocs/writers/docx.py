@@ -341,7 +341,9 @@ def write_docx(document: Document, date: datetime, pages: Optional[dict[str, int
                 element = parse_xml(_table_xml(block, text_width, ids["cell"]))
             anchor.addprevious(element)
             last_of_document = index == len(document.sections) - 1 and position == len(section.blocks) - 1
-            if isinstance(block, Table) and (position < len(section.blocks) - 1 or last_of_document):
+            following = section.blocks[position + 1] if position + 1 < len(section.blocks) else None
+            joined_next = isinstance(following, Table) and following.joined  # Word draws the two as one grid
+            if isinstance(block, Table) and not joined_next and (position < len(section.blocks) - 1 or last_of_document):
                 # Word needs a paragraph between two tables and after the last one
                 # (a section's last table is followed by its section-break paragraph).
                 anchor.addprevious(parse_xml(SPACER.format(ns=W_NS, style=ids["cell"])))

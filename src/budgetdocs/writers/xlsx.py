@@ -108,7 +108,7 @@ def _write_section(ws, section: Section, sample: bool) -> None:
     row = 1
     print_rows = None
     heights: dict[int, float] = {}
-    for block in section.blocks:
+    for index, block in enumerate(section.blocks):
         if isinstance(block, Paragraph):
             if block.page_break_before and row > 1:
                 from openpyxl.worksheet.pagebreak import Break
@@ -172,7 +172,9 @@ def _write_section(ws, section: Section, sample: bool) -> None:
         if block.header_rows and print_rows is None:
             print_rows = (first, first + block.header_rows - 1)
         row += block.row_count
-        row += 1  # a blank row after a table, as after a table in the PDF
+        following = section.blocks[index + 1] if index + 1 < len(section.blocks) else None
+        if not (isinstance(following, Table) and following.joined):
+            row += 1  # a blank row after a table, as after a table in the PDF
     for r, h in heights.items():
         ws.row_dimensions[r].height = round(min(h, 409), 1)
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
