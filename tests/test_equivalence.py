@@ -80,7 +80,7 @@ def xlsx_cells(data: bytes, tree) -> list[tuple[str, int, int]]:
     for ws, section in zip(wb.worksheets, tree.sections):
         merges = {(r.min_row, r.min_col): (r.max_row - r.min_row + 1, r.max_col - r.min_col + 1) for r in ws.merged_cells.ranges}
         row = 1
-        for block in section.blocks:
+        for index, block in enumerate(section.blocks):
             if not isinstance(block, Table):
                 row += 1
                 continue
@@ -93,7 +93,8 @@ def xlsx_cells(data: bytes, tree) -> list[tuple[str, int, int]]:
                     text = cell.text  # numbers: compared by value below
                     assert cell.value == Decimal(str(value))
                 out.append((text, rs, min(cs, cell.colspan) if cell.col + cell.colspan == block.col_count else cs))
-            row += block.row_count + 1
+            following = section.blocks[index + 1] if index + 1 < len(section.blocks) else None
+            row += block.row_count + (0 if isinstance(following, Table) and following.joined else 1)
     return out
 
 

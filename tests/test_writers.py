@@ -39,9 +39,13 @@ def test_docx_structure(project):
     data = render(project, MINIMAL_2023, ["docx"])["docx"]
     root = docx_xml(data)
     tables = root.findall(f".//{W}tbl")
-    assert len(tables) == 1
+    assert len(tables) == 2  # the project block and the indicator block, drawn as one grid
+    assert tables[0].getnext() is tables[1]  # no paragraph between: Word joins them
     grid = [int(c.get(f"{W}w")) for c in tables[0].iter(f"{W}gridCol")]
     assert len(grid) == 6 and abs(sum(grid) - 8844) < 6  # 156 mm text block, explicit widths
+    assert [int(c.get(f"{W}w")) for c in tables[1].iter(f"{W}gridCol")][3] > grid[3]  # 三级指标 wide
+    for row in root.iter(f"{W}tr"):  # no row breaks across pages
+        assert row.find(f"{W}trPr/{W}cantSplit") is not None
     assert tables[0].find(f".//{W}tblLayout").get(f"{W}type") == "fixed"
     # 项目资金 (元) spans four rows: one restart and three continuations in column 1
     merges = [tc.find(f"{W}tcPr/{W}vMerge") for tc in tables[0].iter(f"{W}tc")]

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Optional, Sequence
 
 from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .budget import change, chinese_number, wan, wan1
@@ -88,6 +89,15 @@ def _paras(text: Any) -> list[str]:
     return paragraphs(str(text or ""))
 
 
+def keep_tail(text: Any) -> Markup:
+    """Text whose last two characters wrap together: a title or label never leaves one
+    character alone on its last line (``…况说/明``, ``政府性基金预/算``)."""
+    plain = text.unescape() if isinstance(text, Markup) else str(text)
+    if len(plain) < 4:
+        return escape(plain)
+    return Markup(f'{escape(plain[:-2])}<span class="nb">{escape(plain[-2:])}</span>')
+
+
 def make_environment(user_templates: Optional[Path] = None) -> ImmutableSandboxedEnvironment:
     """Sandboxed Jinja environment: user templates first, built-in second."""
     search: list[Any] = []
@@ -103,6 +113,7 @@ def make_environment(user_templates: Optional[Path] = None) -> ImmutableSandboxe
         keep_trailing_newline=True,
     )
     env.filters["paras"] = _paras
+    env.filters["keep_tail"] = keep_tail
     env.globals["format_money"] = format_money
     env.globals["merge_spans"] = merge_spans
     env.globals["cn"] = chinese_number

@@ -294,6 +294,24 @@ def _shrink(paragraph, style_id: str) -> None:
     ppr.append(sect)  # sectPr comes last in pPr
 
 
+def _settings(settings) -> None:
+    """Chinese theme fonts, and a zoom Word's schema accepts (python-docx's template
+    drops the required w:percent); both edited in place, where the schema puts them."""
+    lang = settings.find(qn("w:themeFontLang"))
+    if lang is None:
+        lang = parse_xml(f'<w:themeFontLang xmlns:w="{W_NS}"/>')
+        anchor = settings.find(qn("w:clrSchemeMapping"))
+        if anchor is not None:
+            anchor.addprevious(lang)
+        else:
+            settings.append(lang)
+    lang.set(qn("w:val"), "en-US")
+    lang.set(qn("w:eastAsia"), "zh-CN")
+    zoom = settings.find(qn("w:zoom"))
+    if zoom is not None and zoom.get(qn("w:percent")) is None:
+        zoom.set(qn("w:percent"), "100")
+
+
 def write_docx(document: Document, date: datetime, pages: Optional[dict[str, int]] = None) -> bytes:
     """Write the tree as DOCX: one Word section per tree section, same cells and merges.
 
@@ -347,9 +365,7 @@ def write_docx(document: Document, date: datetime, pages: Optional[dict[str, int
                 # Word needs a paragraph between two tables and after the last one
                 # (a section's last table is followed by its section-break paragraph).
                 anchor.addprevious(parse_xml(SPACER.format(ns=W_NS, style=ids["cell"])))
-    doc.settings.element.append(
-        parse_xml(f'<w:themeFontLang xmlns:w="{W_NS}" w:val="en-US" w:eastAsia="zh-CN"/>')
-    )
+    _settings(doc.settings.element)
     buffer = io.BytesIO()
     doc.save(buffer)
     return fix_package(buffer.getvalue(), document.title, document.author, date)
