@@ -10,7 +10,6 @@ official form.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from importlib import resources
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
@@ -22,7 +21,16 @@ from .budget import change, chinese_number, wan, wan1
 from .model import paragraphs
 from .narrative import numbered
 
-BUILTIN_TEMPLATES = Path(str(resources.files("budgetdocs") / "templates"))
+def _builtin_templates() -> Path:
+    """The built-in templates: shipped in the package (a wheel install), or the
+    repository's top-level ``templates/`` (a source checkout or editable install)."""
+    packaged = Path(__file__).resolve().parent / "templates"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "templates"
+
+
+BUILTIN_TEMPLATES = _builtin_templates()
 
 # Money styles: how an amount is printed, and the Excel number format that
 # prints it the same way.  Cents are shown only where the amount has them,

@@ -85,6 +85,7 @@ class Table:
     header_rows: int = 0
     page_break_before: bool = False
     joined: bool = False  # drawn as one grid with the table before it (no gap)
+    ruled: bool = True  # False for a borderless "fields" table (label: value lines)
     keep: tuple[int, ...] = ()  # rows that stay on the page of the row after them
 
     @property
@@ -224,7 +225,10 @@ def _table(node) -> Table:
         missing = [c for c in range(len(widths)) if (r, c) not in occupied]
         if missing:
             raise RenderError(f"layout: row {r + 1} of a table leaves columns {missing} empty")
-    return Table(widths, cells, len(rows), header_rows, "new-page" in _classes(node), "joined" in _classes(node), tuple(keep))
+    classes = _classes(node)
+    return Table(
+        widths, cells, len(rows), header_rows, "new-page" in classes, "joined" in classes, tuple(keep), "fields" not in classes
+    )
 
 
 def parse(html: str) -> Document:

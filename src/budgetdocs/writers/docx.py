@@ -182,6 +182,8 @@ def _table_xml(table: Table, text_width: int, style_id: str) -> str:
     cols = [round(text_width * w / total) for w in table.widths]
     border = '<w:{0} w:val="single" w:sz="6" w:space="0" w:color="000000"/>'
     borders = "".join(border.format(side) for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
+    if not table.ruled:
+        borders = "".join(f'<w:{side} w:val="nil"/>' for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
     out = [
         f'<w:tbl xmlns:w="{W_NS}"><w:tblPr><w:tblW w:w="{sum(cols)}" w:type="dxa"/><w:jc w:val="center"/>'
         f'<w:tblBorders>{borders}</w:tblBorders><w:tblLayout w:type="fixed"/>'

@@ -152,7 +152,8 @@ def _write_section(ws, section: Section, sample: bool) -> None:
             cell.alignment = Alignment(horizontal=c.align, vertical="center", wrap_text=True)
             for rr in range(top, top + c.rowspan):
                 for cc in range(left, right + 1):
-                    ws.cell(row=rr, column=cc).border = _BORDER
+                    if block.ruled:
+                        ws.cell(row=rr, column=cc).border = _BORDER
             if c.rowspan > 1 or right > left:
                 ws.merge_cells(start_row=top, start_column=left, end_row=top + c.rowspan - 1, end_column=right)
             if c.rowspan == 1:
