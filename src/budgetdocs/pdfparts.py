@@ -139,10 +139,11 @@ def front_pages(parts: list[Part], rendered: list["RenderedPart"]) -> int:
 PAGINATION_ROUNDS = 4  # lay-outs at most; one more than the deepest nesting of merges seen
 
 
-def render_part(html: str, folders: Sequence[Path], base: Path) -> RenderedPart:
-    """Lay out one part (in a worker process), repeating merged labels cut by a page break."""
+def layout_part(html: str, folders: Sequence[Path], base: Path):
+    """(final HTML, laid-out WeasyPrint document) of one part: laid out until no merged
+    cell crosses a page break (the labels cut by a break are repeated after it)."""
     from . import paginate
-    from .writers.pdf import draw_document, layout_document
+    from .writers.pdf import layout_document
 
     html = paginate.mark(html)
     for _ in range(PAGINATION_ROUNDS):
@@ -151,6 +152,14 @@ def render_part(html: str, folders: Sequence[Path], base: Path) -> RenderedPart:
         if again == html:
             break
         html = again
+    return html, document
+
+
+def render_part(html: str, folders: Sequence[Path], base: Path) -> RenderedPart:
+    """Lay out and draw one part (in a worker process)."""
+    from .writers.pdf import draw_document
+
+    html, document = layout_part(html, folders, base)
     pdf = draw_document(document, html)
     landscape = [page.width > page.height for page in document.pages]
     anchors: dict[str, int] = {}

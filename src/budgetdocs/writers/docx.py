@@ -51,8 +51,11 @@ PARAGRAPH_STYLES = {
     "note": ("BD Note", 10.5, False, "left", SERIF),
     "cover-line": ("BD Cover Line", 16, False, "center", SERIF),
 }
-# Outline levels make h2/h3 (and the forms' h1) entries of the TOC field.
+# Outline levels (Word's navigation pane and the TOC field): sections h2, parts h3.
+# A form's title is the same on every form, so its project name (the paragraph or
+# cell marked "heading") is the form's entry instead: 26 forms, 26 distinct names.
 OUTLINE = {"h1": 0, "h2": 0, "h3": 1}
+NO_OUTLINE = ("toc-title", "form-title")
 CELL_STYLE = ("BD Cell", 10.5, False, "left", SERIF)
 
 # Page geometry in millimetres: (width, height, top, right, bottom, left), after style.css.
@@ -146,7 +149,9 @@ def _paragraph_xml(block: Paragraph, style_id: str, text_width: int, pages: Opti
             ppr += '<w:ind w:left="480"/>'
     elif "\t" in block.text:
         ppr += f'<w:tabs><w:tab w:val="right" w:pos="{text_width}"/></w:tabs>'
-    if block.kind in OUTLINE and "toc-title" not in block.classes:
+    if "heading" in block.classes:
+        ppr += '<w:outlineLvl w:val="0"/>'
+    elif block.kind in OUTLINE and not set(NO_OUTLINE) & set(block.classes):
         ppr += f'<w:outlineLvl w:val="{OUTLINE[block.kind]}"/>'
     runs = "".join(_run_xml(r.text, r.bold) for r in block.runs)
     if block.kind == "toc" and pages and block.target in pages:
@@ -171,8 +176,9 @@ def _cell_xml(cell: Cell, width: int, style_id: str, merge: str) -> str:
         return f"<w:tc><w:tcPr>{props}</w:tcPr><w:p><w:pPr><w:pStyle w:val=\"{style_id}\"/></w:pPr></w:p></w:tc>"
     jc = {"left": "left", "center": "center", "right": "right"}[cell.align]
     paras = cell.paragraphs or [""]
+    outline = '<w:outlineLvl w:val="0"/>' if "heading" in cell.classes else ""
     body = "".join(
-        f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/><w:jc w:val="{jc}"/></w:pPr>{_run_xml(p) if p else ""}</w:p>' for p in paras
+        f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/><w:jc w:val="{jc}"/>{outline}</w:pPr>{_run_xml(p) if p else ""}</w:p>' for p in paras
     )
     return f"<w:tc><w:tcPr>{props}</w:tcPr>{body}</w:tc>"
 

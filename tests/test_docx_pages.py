@@ -1,0 +1,82 @@
+"""The DOCX as Word needs it: valid footers, rows that never split, contents with page numbers, one entry per form."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from lxml import etree
+
+from budgetdocs.cli import main
+from conftest import DATA
+from seedtext import pdf_text
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("docx")
+    for year, unit in ((2023, "咨询服务中心"), (2023, "人社局")):
+        result = CliRunner().invoke(main, ["--year", str(year), "--unit", unit, "--data", str(DATA), "--out", str(out), "--format", "pdf,docx"])
+        assert result.exit_code == 0, result.output
+    return out
+
+
+def part(path: Path, name: str):
+    return etree.fromstring(zipfile.ZipFile(path).read(name))
+
+
+def test_footers_rows_and_properties(rendered):
+    for path in sorted(rendered.rglob("*.docx")):
+        package = zipfile.ZipFile(path)
+        footers = [n for n in package.namelist() if n.startswith("word/footer")]
+        assert footers
+        for name in footers:
+            for p in part(path, name).iter(f"{W}p"):
+                ppr = p.findall(f"{W}pPr")
+                assert len(ppr) <= 1 and (not ppr or p[0] is ppr[0]), f"{path.name}:{name}: pPr must be one and first"
+        body = part(path, "word/document.xml")
+        for row in body.iter(f"{W}tr"):
+            assert row.find(f"{W}trPr/{W}cantSplit") is not None
+        assert body.find(f".//{W}tblHeader") is not None or "汇总表" in path.name
+        # every section break sits in a one-point paragraph: a full page never spills a blank one
+        for sect in body.iter(f"{W}sectPr"):
+            holder = sect.getparent().getparent()
+            if holder.tag == f"{W}p":
+                assert holder.find(f"{W}pPr/{W}spacing").get(f"{W}line") == "20"
+                assert not "".join(holder.itertext()).strip()
+        app = package.read("docProps/app.xml").decode()
+        assert "<Application>budgetdocs</Application>" in app and "Microsoft" not in app
+        assert "docProps/thumbnail.jpeg" not in package.namelist()
+
+
+def test_contents_carry_the_pdf_page_numbers(rendered):
+    folder = rendered / "2023" / "咨询服务中心"
+    docx = folder / "2023年咨询服务中心单位预算.docx"
+    body = part(docx, "word/document.xml")
+    entries = []
+    for p in body.iter(f"{W}p"):
+        style = p.find(f"{W}pPr/{W}pStyle")
+        if style is not None and style.get(f"{W}val") == "BDTOC":
+            text = "".join(t.text or "" for t in p.iter(f"{W}t"))
+            assert p.find(f".//{W}tab") is not None and p.find(f"{W}pPr/{W}tabs/{W}tab").get(f"{W}leader") == "dot"
+            entries.append(text)
+    assert len(entries) >= 16
+    # the PDF's contents lines: title, leader dots, page number
+    lines = {re.sub(r"\s+", "", line) for line in pdf_text(folder / "2023年咨询服务中心单位预算.pdf").splitlines() if "...." in line}
+    printed = {re.sub(r"\.{2,}", "", line) for line in lines}
+    for entry in entries:
+        assert entry.replace(" ", "") in printed, (entry, sorted(printed))
+    # the contents' own heading is not an outline entry; the front matter has no page number
+    assert "w:updateFields" not in zipfile.ZipFile(docx).read("word/settings.xml").decode()
+
+
+def test_one_distinct_outline_entry_per_form(rendered):
+    body = part(rendered / "2023" / "人社局" / "2023年度项目绩效目标汇总表.docx", "word/document.xml")
+    entries = ["".join(p.itertext()) for p in body.iter(f"{W}p") if p.find(f"{W}pPr/{W}outlineLvl") is not None]
+    forms = entries[1:]  # the cover title first
+    assert len(forms) == 26 and len(set(forms)) == 26, entries
