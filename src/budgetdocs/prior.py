@@ -121,6 +121,23 @@ def _money(value: Decimal) -> str:
     return f"{value:,.2f}"
 
 
+def _compare(
+    problems: list[Problem], source: Source, origin: str, loc: tuple, ours: Optional[Decimal], theirs: Optional[Decimal], unit: str
+) -> None:
+    """E220 when a typed prior-year figure differs from the one computed from the prior record."""
+    if ours is None or theirs is None or ours == theirs:
+        return
+    shown = (_money(ours), _money(theirs)) if unit == "元" else (f"{ours}", f"{theirs}")
+    problems.append(
+        source.problem(
+            loc,
+            "E220",
+            f"{'.'.join(str(k) for k in loc)} 为 {shown[0]} {unit}，与 {origin} 算出的 {shown[1]} {unit}不一致"
+            "（有上年记录时请删去此项）",
+        )
+    )
+
+
 def resolve(
     budget: Budget,
     year: int,
@@ -140,62 +157,25 @@ def resolve(
     else:
         result = PriorFigures(year=year - 1, basis=budget.settings.basis, origin=record.origin)
         execution = budget.settings.basis == "上年预算执行数"
-        # 收入 by source (元)
+        origin = record.origin
+        # 收入 by source and 项 (元): execution figures only ever typed
         for s in FISCAL_SOURCES:
-            theirs, ours = record.income.get(s), mine.income.get(s)
-            if execution:
-                result.income[s] = ours
-                continue
-            if ours is not None and theirs is not None and ours != theirs:
-                problems.append(
-                    source.problem(
-                        ("上年", "收入", s),
-                        "E220",
-                        f"上年.收入.{s} 为 {_money(ours)} 元，与 {record.origin} 算出的 {_money(theirs)} 元不一致"
-                        "（有上年记录时请删去此项）",
-                    )
-                )
-            result.income[s] = theirs
-        # 项 (元)
-        if execution:
-            result.items = mine.items
-        else:
-            result.items = record.items
-            if mine.items is not None and record.items is not None:
-                for code, ours in mine.items.items():
-                    theirs = record.items.get(code, ZERO)
-                    if ours != theirs:
-                        problems.append(
-                            source.problem(
-                                ("上年", "项", code),
-                                "E220",
-                                f"上年.项.{code} 为 {_money(ours)} 元，与 {record.origin} 算出的 {_money(theirs)} 元不一致"
-                                "（有上年记录时请删去此项）",
-                            )
-                        )
+            if not execution:
+                _compare(problems, source, origin, ("上年", "收入", s), mine.income.get(s), record.income.get(s), "元")
+            result.income[s] = mine.income.get(s) if execution else record.income.get(s)
+        result.items = mine.items if execution else record.items
+        if not execution and mine.items is not None and record.items is not None:
+            for code, ours in mine.items.items():
+                _compare(problems, source, origin, ("上年", "项", code), ours, record.items.get(code, ZERO), "元")
         # “三公” and 机关运行经费 (万元), always against the prior budget
-        for key, record_key, label in THREE_PUBLIC:
-            theirs, ours = record.three_public.get(key), mine.three_public.get(key)
-            if ours is not None and theirs is not None and ours != theirs and key != "total":
-                problems.append(
-                    source.problem(
-                        ("三公经费", "上年", record_key),
-                        "E220",
-                        f"三公经费.上年.{record_key} 为 {ours} 万元，与 {record.origin} 的 {label} {theirs} 万元不一致"
-                        "（有上年记录时请删去此项）",
-                    )
+        for key, record_key, _label in THREE_PUBLIC:
+            if key != "total":
+                _compare(
+                    problems, source, origin, ("三公经费", "上年", record_key), mine.three_public.get(key), record.three_public.get(key), "万元"
                 )
-            result.three_public[key] = theirs
-        theirs, ours = record.running_cost, mine.running_cost
-        if ours is not None and theirs is not None and ours != theirs:
-            problems.append(
-                source.problem(
-                    ("机关运行经费", "上年"),
-                    "E220",
-                    f"机关运行经费.上年 为 {ours} 万元，与 {record.origin} 的 {theirs} 万元不一致（有上年记录时请删去此项）",
-                )
-            )
-        result.running_cost = theirs
+            result.three_public[key] = record.three_public.get(key)
+        _compare(problems, source, origin, ("机关运行经费", "上年"), mine.running_cost, record.running_cost, "万元")
+        result.running_cost = record.running_cost
     if not result.anything:
         problems.append(
             source.problem(
