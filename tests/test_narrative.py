@@ -111,3 +111,25 @@ def test_performance_counts_the_forms(sample):
     forms = [FormMoney("甲", D("10000")), FormMoney("乙", D("25000.50"))]
     other = other_notes(sample.view, sample.prior, "某单位", forms, sample.source)
     assert "编报绩效目标的项目2个，涉及项目预算资金3.50万元" in other.other[3].paragraphs[0]
+
+
+def test_project_notes_from_the_forms():
+    """A 部门 without typed 项目经费情况说明 gets one block per key project, from its form."""
+    from budgetdocs.budget_model import Budget
+    from budgetdocs.loader import load_form, read_mapping
+    from budgetdocs.projectnotes import project_notes
+
+    putuo = REPO / "examples" / "putuo-区政府办公室" / "data" / "2025" / "区政府办公室" / "budget.yaml"
+    data, source = read_mapping(putuo, REPO)
+    data.pop("项目经费情况说明")
+    budget = Budget.model_validate(data)
+    form = load_form(DATA / "2023" / "人社局" / "01-劳动人事争议仲裁工作专项.yaml", 2023, "人社局", REPO)
+    notes, problems = project_notes(budget, source, [form], 2023, lambda ref: None, REPO)
+    assert not problems
+    (note,) = notes
+    assert note.name == "劳动人事争议仲裁工作专项"
+    headings = [h for h, _ in note.sections]
+    assert headings[0] == "项目概述" and headings[-1] == "绩效目标"
+    assert dict(note.sections)["实施主体"] == "上海市人力资源和社会保障局"
+    assert dict(note.sections)["实施周期"] == "2023-01-01至2023-12-31"
+    assert dict(note.sections)["年度预算安排"] == "2023年预算安排173.20万元。"
