@@ -7,6 +7,7 @@ leaves earlier outputs exactly as they were.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -157,6 +158,10 @@ def plan(project: Project, year: int, unit_names: Sequence[str], every: bool) ->
         forms = []
         folder = project.data / str(year) / unit.folder
         for path in record_files(folder):
+            if not path.resolve().is_relative_to(project.data.resolve()):
+                # A link to a file outside the data folder is not read (nor its keys printed).
+                problems.append(Problem(str(path), 0, 0, "E100", "记录文件是指向数据目录之外的链接，不予读取；请把文件放进数据目录"))
+                continue
             try:
                 loaded = load_form(path, year, unit.folder, project.root)
             except DataError as exc:
@@ -404,34 +409,89 @@ def render_with_stats(
     return [Output(path, data) for path, data in files], stats
 
 
+class WriteError(Exception):
+    """The outputs could not be put in place; the message says what, and what was kept."""
+
+
+NAME_MAX = 255  # bytes in one file name on the usual file systems
+STALE = ".tmp-"  # prefix of our staged files; any left in an output folder is from a run that died
+
+
+def _check_target(path: Path, out_root: Path) -> Optional[str]:
+    """Why ``path`` cannot receive an output, or None."""
+    if not path.is_relative_to(out_root):
+        return f"拒绝写到输出目录之外：{path}"
+    if len(path.name.encode("utf-8")) > NAME_MAX:
+        return f"文件名太长（{len(path.name.encode('utf-8'))}字节，最多{NAME_MAX}字节）：{path.name}"
+    if path.is_dir():
+        return f"{path} 是一个文件夹，不能用同名文件替换"
+    for parent in path.parents:
+        if parent == out_root.parent:
+            break
+        if parent.exists() and not parent.is_dir():
+            return f"{parent} 是一个文件，不能用作文件夹"
+    return None
+
+
 def write_all(outputs: Iterable[Output], out_root: Path) -> list[Path]:
-    """Move every output into place atomically (temp file in the same folder, then rename)."""
+    """Put every output in place, all or nothing.
+
+    Under a lock on the output folder (two renders never interleave their files):
+    every target is checked first, then every file is written to a temporary file
+    beside its target (registered before it is written, removed on any failure,
+    and swept by the next run if this one is killed), and only then are they all
+    renamed into place.  A failure before the renames leaves every earlier output
+    as it was, and the message says so; the renames themselves do not fail on a
+    checked target.
+    """
     out_root = out_root.resolve()
-    written = []
-    staged = []
+    outputs = list(outputs)
+    problems = [reason for o in outputs if (reason := _check_target(o.path.resolve(), out_root))]
+    if problems:
+        raise WriteError("；".join(problems) + "。原有输出保持不变。")
     try:
-        for output in outputs:
-            path = output.path.resolve()
-            if not path.is_relative_to(out_root):
-                raise UsageError(f"拒绝写到输出目录之外：{path}")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(output.data)
-            os.chmod(tmp, 0o666 & ~_UMASK)
-            staged.append((tmp, path))
-        for tmp, path in staged:
-            os.replace(tmp, path)
-            written.append(path)
-    finally:
-        for tmp, _ in staged:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        out_root.mkdir(parents=True, exist_ok=True)
+        lock = open(out_root / ".budgetdocs.lock", "a+")
+    except OSError as exc:
+        raise WriteError(f"{exc.filename or out_root}（{exc.strerror or exc}）。原有输出保持不变。") from None
+    with lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # waits for another render writing here
+        folders = {o.path.resolve().parent for o in outputs}
+        for folder in folders:
+            for stale in folder.glob(f"{STALE}*") if folder.is_dir() else ():
+                stale.unlink(missing_ok=True)
+        staged: list[tuple[str, Path]] = []
+        written: list[Path] = []
+        try:
+            for output in outputs:
+                target = output.path.resolve()
+                try:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    fd, tmp = tempfile.mkstemp(prefix=STALE, suffix=target.suffix, dir=target.parent)
+                    staged.append((tmp, target))  # registered before a byte is written
+                    with os.fdopen(fd, "wb") as handle:
+                        handle.write(output.data)
+                    os.chmod(tmp, 0o666 & ~_UMASK)
+                except OSError as exc:
+                    raise WriteError(f"{target.name}（{exc.strerror or exc}）。原有输出保持不变。") from None
+            for tmp, target in staged:
+                try:
+                    os.replace(tmp, target)
+                except OSError as exc:
+                    done = "、".join(p.name for p in written) or "无"
+                    raise WriteError(f"{target.name}（{exc.strerror or exc}）。已替换的文件：{done}；其余保持原样。") from None
+                written.append(target)
+        finally:
+            for tmp, _ in staged:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
     return written
 
 
 def check_formats(formats: Sequence[str]) -> list[str]:
     """Validate a list of format names."""
+    if not formats:
+        raise UsageError(f"没有指定输出格式（可选：{','.join(FORMATS)}）")
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise UsageError(f"未知的输出格式：{'、'.join(unknown)}（可选：{','.join(FORMATS)}）")

@@ -18,15 +18,18 @@ from typing import Optional
 
 import click
 
-from .build import Project, check_formats, plan, render_with_stats, write_all
+from .build import Project, WriteError, check_formats, plan, render_with_stats, write_all
 from .errors import DataError, RenderError, UsageError
 from .layout import BUILTIN_TEMPLATES
+from .jobs import MAX_JOBS
 from .writers import FORMATS
 
 
 def _fail_internal(exc: BaseException) -> int:
-    log = Path(tempfile.gettempdir()) / "budgetdocs-error.log"
-    log.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
+    # A new file of our own each time (mkstemp: O_EXCL, never through a planted link).
+    fd, log = tempfile.mkstemp(prefix="budgetdocs-error-", suffix=".log")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write("".join(traceback.format_exception(exc)))
     click.echo(f"内部错误（不是数据问题）：{type(exc).__name__}: {exc}。详细信息见 {log}", err=True)
     return 3
 
@@ -48,7 +51,7 @@ def _print_warnings(warnings) -> None:
 @click.option("--check", is_flag=True, help="只检查记录，不写任何文件")
 @click.option("--json", "as_json", is_flag=True, help="以JSON输出问题列表（供程序读取）")
 @click.option("--strict", is_flag=True, help="把警告也当作错误（不生成文件）")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="并行进程数（默认：CPU核数）")
+@click.option("--jobs", "-j", type=click.IntRange(min=1, max=MAX_JOBS), default=None, help=f"并行进程数，1–{MAX_JOBS}（默认：CPU核数）")
 @click.option("--no-cache", is_flag=True, help="不使用排版缓存（$BUDGETDOCS_CACHE，默认 ~/.cache/budgetdocs），全部重新排版")
 @click.option("--watch", is_flag=True, help="监视 data/ 和 templates/，保存后自动重新生成")
 def main(year: int, units: tuple[str, ...], every: bool, formats: str, data_dir: Optional[Path],
@@ -127,9 +130,8 @@ def _once(year, units, every, formats, data_dir, out_dir, check, as_json, strict
     except RenderError as exc:
         click.echo(f"无法生成文档：{exc}", err=True)
         return 1
-    except OSError as exc:  # the output folder is not writable, the disk is full …
-        where = f"：{exc.filename}" if exc.filename else ""
-        click.echo(f"无法写入文件{where}（{exc.strerror or exc}）。原有输出保持不变。", err=True)
+    except WriteError as exc:  # the output folder is not writable, the disk is full …
+        click.echo(f"无法写入文件：{exc}", err=True)
         return 2
     except Exception as exc:  # noqa: BLE001 - the one place that turns surprises into a line
         return _fail_internal(exc)

@@ -18,6 +18,7 @@ import os
 import re
 import tempfile
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import metadata
@@ -54,7 +55,12 @@ class Stats:
 
 
 class Cache:
-    """Rendered parts and files on disk, by content key (no pickles: PDF/JSON/bytes)."""
+    """Rendered parts and files on disk, by content key (no pickles: PDF/JSON/bytes).
+
+    Every entry records its own key and the SHA-256 of its bytes; an entry that
+    does not match (damaged, truncated, or another entry's file moved in its
+    place) is a miss and is removed, never published.
+    """
 
     def __init__(self, folder: Optional[Path]):
         self.folder = folder
@@ -62,43 +68,78 @@ class Cache:
     def _path(self, key: str, suffix: str) -> Optional[Path]:
         return self.folder / key[:2] / f"{key}{suffix}" if self.folder else None
 
-    def get_part(self, key: str) -> Optional[RenderedPart]:
-        """A cached rendered part, if present and readable."""
-        pdf, meta = self._path(key, ".pdf"), self._path(key, ".json")
-        if not pdf or not pdf.is_file() or not meta.is_file():
+    def _verified(self, key: str, data_suffix: str, meta_suffix: str) -> Optional[tuple[bytes, dict]]:
+        data_path, meta_path = self._path(key, data_suffix), self._path(key, meta_suffix)
+        if not data_path or not data_path.is_file() or not meta_path.is_file():
             return None
         try:
-            info = json.loads(meta.read_text(encoding="utf-8"))
-            return RenderedPart(pdf.read_bytes(), info["landscape"], _tuples(info["bookmarks"]), info["anchors"])
-        except (OSError, ValueError, KeyError):
+            data = data_path.read_bytes()
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            if meta.get("key") == key and meta.get("sha256") == hashlib.sha256(data).hexdigest():
+                return data, meta
+        except (OSError, ValueError):
+            pass
+        for path in (data_path, meta_path):  # damaged: drop it, lay out again
+            try:
+                path.unlink()
+            except OSError:
+                pass
+        return None
+
+    def get_part(self, key: str) -> Optional[RenderedPart]:
+        """A cached rendered part, if present and intact."""
+        found = self._verified(key, ".pdf", ".json")
+        if found is None:
+            return None
+        pdf, info = found
+        try:
+            return RenderedPart(pdf, info["landscape"], _tuples(info["bookmarks"]), info["anchors"])
+        except (KeyError, TypeError, ValueError):
             return None
 
     def put_part(self, key: str, part: RenderedPart) -> None:
         """Store a rendered part."""
         meta = json.dumps(
-            {"landscape": part.landscape, "bookmarks": part.bookmarks, "anchors": part.anchors}, ensure_ascii=False
+            {
+                "key": key,
+                "sha256": hashlib.sha256(part.pdf).hexdigest(),
+                "landscape": part.landscape,
+                "bookmarks": part.bookmarks,
+                "anchors": part.anchors,
+            },
+            ensure_ascii=False,
         )
-        self._write(key, ".json", meta.encode("utf-8"))
         self._write(key, ".pdf", part.pdf)
+        self._write(key, ".json", meta.encode("utf-8"))
 
     def get_file(self, key: str) -> Optional[bytes]:
-        """A cached DOCX/XLSX, if present."""
-        path = self._path(key, ".bin")
-        return path.read_bytes() if path and path.is_file() else None
+        """A cached DOCX/XLSX, if present and intact."""
+        found = self._verified(key, ".bin", ".bin.json")
+        return found[0] if found else None
 
     def put_file(self, key: str, data: bytes) -> None:
         """Store a DOCX/XLSX."""
         self._write(key, ".bin", data)
+        self._write(key, ".bin.json", json.dumps({"key": key, "sha256": hashlib.sha256(data).hexdigest()}).encode("utf-8"))
 
     def _write(self, key: str, suffix: str, data: bytes) -> None:
         path = self._path(key, suffix)
         if path is None:
             return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        except OSError:
+            return  # a cache that cannot be written is only slower
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, path)
+        except OSError:
+            pass
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
 
 
 def _tuples(items) -> list:
@@ -163,6 +204,32 @@ def _render_part(html: str, folders, base: Path) -> RenderedPart:
 WARM_UP = '<html lang="zh-CN"><head><link rel="stylesheet" href="style.css"></head><body><section><h1>预热</h1><table class="grid"><tr><td>一</td></tr></table></section></body></html>'
 
 
+MAX_JOBS = 64  # --jobs beyond this is refused; the pool is further bounded by the work and the cores
+
+
+def worker_count(jobs: int, tasks: int) -> int:
+    """Workers worth starting: never more than the tasks, nor twice the cores."""
+    return max(1, min(jobs, tasks, 2 * (os.cpu_count() or 1)))
+
+
+def _die_with_parent() -> None:
+    """Worker initializer: the kernel ends a worker whose parent died (kill -9 included)."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if os.getppid() == 1:  # the parent died before the call
+            os._exit(1)
+    except (OSError, AttributeError):  # not Linux: workers end when their pipe closes
+        pass
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"), initializer=_die_with_parent)
+
+
 def start_pool(jobs: int, folders: Sequence[Path], base: Path) -> ProcessPoolExecutor:
     """A pool of worker processes kept by ``--watch``: forked from a parent that has
     already loaded the writers and laid out one page, so that fontconfig, Pango and
@@ -171,7 +238,7 @@ def start_pool(jobs: int, folders: Sequence[Path], base: Path) -> ProcessPoolExe
     from .writers import docx, xlsx  # noqa: F401
 
     render_part(WARM_UP, folders, base)
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"))
+    return _pool(worker_count(jobs, MAX_JOBS))
 
 
 def _execute(tasks: list[tuple], jobs: int, tick: Callable[[], None], pool: Optional[ProcessPoolExecutor] = None) -> dict:
@@ -186,19 +253,26 @@ def _execute(tasks: list[tuple], jobs: int, tick: Callable[[], None], pool: Opti
         # Load the writers before forking so that workers share them.
         from .pdfparts import render_part  # noqa: F401
         from .writers import docx, xlsx  # noqa: F401
-    if jobs <= 1 or len(tasks) <= 1:
-        for task in tasks:
-            key, value = _work(task)
-            results[key] = value
-            tick()
-        return results
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        futures = [pool.submit(_work, task) for task in tasks]
-        for future in as_completed(futures):
-            key, value = future.result()
-            results[key] = value
-            tick()
+    workers = worker_count(jobs, len(tasks))
+    if workers > 1:
+        try:
+            with _pool(workers) as pool:
+                futures = [pool.submit(_work, task) for task in tasks]
+                for future in as_completed(futures):
+                    key, value = future.result()
+                    results[key] = value
+                    tick()
+            return results
+        except (BlockingIOError, BrokenProcessPool):
+            # The machine would not give us the processes (a process limit):
+            # finish the work here rather than fail.
+            pass
+    for task in tasks:
+        if any(task[1] == key for key in results):
+            continue
+        key, value = _work(task)
+        results[key] = value
+        tick()
     return results
 
 

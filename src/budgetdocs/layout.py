@@ -13,11 +13,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
-from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined
+from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateError, TemplateSyntaxError
+from jinja2.exceptions import SecurityError
 from markupsafe import Markup, escape
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .budget import change, chinese_number, wan, wan1
+from .errors import RenderError
 from .model import paragraphs
 from .narrative import numbered
 
@@ -106,12 +108,35 @@ def keep_tail(text: Any) -> Markup:
     return Markup(f'{escape(plain[:-2])}<span class="nb">{escape(plain[-2:])}</span>')
 
 
+class FolderLoader(FileSystemLoader):
+    """Templates from one folder only: a name or a symbolic link that leads outside
+    it is refused (the same rule as the PDF writer's asset fetcher)."""
+
+    def get_source(self, environment, template):
+        source, filename, uptodate = super().get_source(environment, template)
+        real = Path(filename).resolve()
+        if not any(real.is_relative_to(Path(folder).resolve()) for folder in self.searchpath):
+            raise RenderError(f"模板“{template}”指向模板目录之外的文件（{real}），不予读取")
+        return source, filename, uptodate
+
+
+def _template_line(tb) -> str:
+    """``file:line: `` of the innermost template frame of a traceback ('' if none)."""
+    where = ""
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if name.endswith((".j2", ".html", ".css")):
+            where = f"{name}:{tb.tb_lineno}: "
+        tb = tb.tb_next
+    return where
+
+
 def make_environment(user_templates: Optional[Path] = None) -> ImmutableSandboxedEnvironment:
     """Sandboxed Jinja environment: user templates first, built-in second."""
     search: list[Any] = []
     if user_templates is not None and user_templates.is_dir():
-        search.append(FileSystemLoader(str(user_templates)))
-    search.append(FileSystemLoader(str(BUILTIN_TEMPLATES)))
+        search.append(FolderLoader(str(user_templates)))
+    search.append(FolderLoader(str(BUILTIN_TEMPLATES)))
     env = ImmutableSandboxedEnvironment(
         loader=ChoiceLoader(search),
         autoescape=True,
@@ -133,5 +158,12 @@ def make_environment(user_templates: Optional[Path] = None) -> ImmutableSandboxe
 
 
 def render_html(env: ImmutableSandboxedEnvironment, template: str, **context: Any) -> str:
-    """Render one template to an HTML string."""
-    return env.get_template(template).render(**context)
+    """Render one template to an HTML string; a template's mistake is a located RenderError."""
+    try:
+        return env.get_template(template).render(**context)
+    except TemplateSyntaxError as exc:
+        raise RenderError(f"{exc.filename or exc.name}:{exc.lineno}: 模板语法错误：{exc.message}") from None
+    except SecurityError as exc:
+        raise RenderError(f"{_template_line(exc.__traceback__)}模板做了不允许的操作（沙箱）：{exc}") from None
+    except TemplateError as exc:
+        raise RenderError(f"{_template_line(exc.__traceback__)}模板错误：{exc}") from None

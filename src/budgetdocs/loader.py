@@ -26,7 +26,13 @@ from .model import FORM_MODELS, FormBase, edition_for_year
 
 Position = tuple[int, int]
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Invisible characters that change what a reader sees: C0 controls, zero-width
+# characters, bidirectional overrides and isolates (U+202E prints a name backwards).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+# Records are plain data: only the standard scalar and collection tags, no anchors
+# or aliases (a few KB of nested aliases expand to gigabytes), and a bounded depth.
+_PLAIN_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")}
+MAX_DEPTH = 32
 
 
 class _Constructor(RoundTripConstructor):
@@ -85,7 +91,7 @@ def _plain(node: Any, path: tuple, positions: dict, source: str, problems: list)
         result = {}
         for key in node:
             line, col = node.lc.key(key)
-            positions[path + (key,)] = (line + 1, col + 1)
+            positions[path + (str(key),)] = (line + 1, col + 1)
             result[str(key)] = _plain(node[key], path + (key,), positions, source, problems)
         return result
     if isinstance(node, CommentedSeq):
@@ -108,6 +114,30 @@ def _plain(node: Any, path: tuple, positions: dict, source: str, problems: list)
     return node
 
 
+def _refuse_constructs(text: str, shown: str) -> None:
+    """Stop at the first anchor, alias, foreign tag or over-deep nesting, before anything is built.
+
+    Reads the parser's events only (linear in the file, nothing expanded).
+    """
+    from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent
+
+    depth = 0
+    for event in YAML(typ="rt").parse(text):
+        mark = event.start_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        if isinstance(event, AliasEvent) or getattr(event, "anchor", None):
+            raise DataError([Problem(shown, line, column, "E102", "记录中不能使用YAML锚点和别名（& 和 *），请把内容直接写出")])
+        tag = getattr(event, "tag", None)
+        if tag and tag != "!" and tag not in _PLAIN_TAGS:
+            raise DataError([Problem(shown, line, column, "E110", f"不支持的YAML标签“{tag}”：记录只能写文字、数字、列表和“键: 值”")])
+        if isinstance(event, CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise DataError([Problem(shown, line, column, "E102", f"YAML/JSON格式错误：嵌套超过{MAX_DEPTH}层")])
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
+
+
 def read_mapping(path: Path, root: Optional[Path] = None) -> tuple[dict, Source]:
     """Parse one YAML/JSON file into a plain mapping and its key positions."""
     shown = display_path(path, root)
@@ -124,7 +154,7 @@ def read_mapping(path: Path, root: Optional[Path] = None) -> tuple[dict, Source]
         line = text.count("\n", 0, control.start()) + 1
         column = control.start() - (text.rfind("\n", 0, control.start()) + 1) + 1
         code = f"U+{ord(control.group()):04X}"
-        raise DataError([Problem(shown, line, column, "E105", f"文本中含有控制字符（不可见字符 {code}），请删除")])
+        raise DataError([Problem(shown, line, column, "E105", f"文本中含有控制字符或不可见的格式字符（{code}），请删除")])
     if not text.strip():
         raise DataError([Problem(shown, 1, 1, "E104", "文件是空的")])
     if Path(path).suffix.lower() == ".json":
@@ -134,7 +164,10 @@ def read_mapping(path: Path, root: Optional[Path] = None) -> tuple[dict, Source]
         except json.JSONDecodeError as exc:
             raise DataError([Problem(shown, exc.lineno, exc.colno, "E102", f"JSON格式错误：{exc.msg}")]) from None
     try:
+        _refuse_constructs(text, shown)
         data = _yaml().load(text)
+    except DataError:
+        raise
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
@@ -192,7 +225,8 @@ def validation_problems(exc: ValidationError, source: Source) -> list[Problem]:
             message = str(error.get("ctx", {}).get("error", error["msg"]))
         else:
             message = _PYDANTIC_MESSAGES.get(kind, error["msg"])
-        if kind == "string_too_long":
+        if kind in ("string_too_long", "too_long") and isinstance(error.get("input"), str):
+            kind = "string_too_long"
             limit = error.get("ctx", {}).get("max_length")
             message = f"内容太长（{len(str(error.get('input', '')))}字，此栏最多{limit}字），请精简"
         if kind == "literal_error":

@@ -8,6 +8,7 @@ the other through aliases, and every error names the Chinese key.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Annotated, Literal, Optional, Union
 
@@ -32,11 +33,20 @@ def _to_decimal(value: object) -> object:
         # a float here came from JSON.  repr() is the shortest exact decimal.
         value = repr(value)
     if isinstance(value, str):
-        text = value.strip().replace(",", "").replace("，", "")
+        text = value.strip().replace("，", ",")
         if not text:
             return None
+        if "," in text:
+            # Separators only in groups of three: "1,732,000.50". A decimal comma
+            # ("1732,50") or Indian grouping ("1,73,2000") would silently change the amount.
+            if not _GROUPED.match(text):
+                raise ValueError(f"金额“{value}”的逗号位置不对：逗号只能作千位分隔符（如 1,732,000.50），小数点请用“.”")
+            text = text.replace(",", "")
         return text
     return value
+
+
+_GROUPED = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
 MONEY_LIMIT = Decimal(10) ** 15

@@ -227,7 +227,14 @@ def _table(node) -> Table:
             raise RenderError(f"layout: row {r + 1} of a table leaves columns {missing} empty")
     classes = _classes(node)
     return Table(
-        widths, cells, len(rows), header_rows, "new-page" in classes, "joined" in classes, tuple(keep), "fields" not in classes
+        widths,
+        cells,
+        len(rows),
+        header_rows,
+        page_break_before="new-page" in classes,
+        joined="joined" in classes,
+        ruled="fields" not in classes,
+        keep=tuple(keep),
     )
 
 
