@@ -71,7 +71,14 @@ def test_contents_carry_the_pdf_page_numbers(rendered):
     printed = {re.sub(r"\.{2,}", "", line) for line in lines}
     for entry in entries:
         assert entry.replace(" ", "") in printed, (entry, sorted(printed))
-    # the contents' own heading is not an outline entry; the front matter has no page number
+    # each number is a PAGEREF to a bookmark on its heading, so a reader that lays the
+    # DOCX out itself (LibreOffice) or updates fields (Word) shows its own page
+    bookmarks = {b.get(f"{W}name") for b in body.iter(f"{W}bookmarkStart")}
+    refs = [t.text.split()[1] for t in body.iter(f"{W}instrText") if t.text.strip().startswith("PAGEREF")]
+    assert len(refs) == len(entries) and set(refs) <= bookmarks
+    # every table of the disclosure is ruled
+    for table in body.iter(f"{W}tbl"):
+        assert table.find(f"{W}tblPr/{W}tblBorders/{W}insideH").get(f"{W}val") == "single"
     assert "w:updateFields" not in zipfile.ZipFile(docx).read("word/settings.xml").decode()
 
 

@@ -39,6 +39,7 @@ class Paragraph:
     page_break_before: bool = False
     classes: tuple[str, ...] = ()
     target: Optional[str] = None  # a contents entry: the id it points to
+    anchor: Optional[str] = None  # the paragraph's own id (a contents entry may point here)
 
     @property
     def text(self) -> str:
@@ -261,7 +262,9 @@ def parse(html: str) -> Document:
                 kind = child.tag if child.tag != "p" else (_classes(child) or ("body",))[0]
                 link = child.find("a")
                 target = link.get("href", "")[1:] if kind == "toc" and link is not None else None
-                section.blocks.append(Paragraph(kind, _runs(child), "new-page" in _classes(child), _classes(child), target))
+                section.blocks.append(
+                    Paragraph(kind, _runs(child), "new-page" in _classes(child), _classes(child), target, child.get("id"))
+                )
             elif child.tag == "table":
                 section.blocks.append(_table(child))
             else:

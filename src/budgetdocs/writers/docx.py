@@ -10,6 +10,8 @@ pick other faces.
 from __future__ import annotations
 
 import io
+import re
+import zlib
 from datetime import datetime
 from typing import Optional
 from xml.sax.saxutils import escape
@@ -132,6 +134,29 @@ def _run_xml(text: str, bold: bool = False) -> str:
     return f"<w:r>{props}{body}</w:r>"
 
 
+def _bookmark(ident: str) -> str:
+    """A Word bookmark name for an element id (letters, digits and _; at most 40 characters)."""
+    return ("_Toc_" + re.sub(r"[^0-9A-Za-z_]", "_", ident))[:40]
+
+
+def _bookmarked(ident: str, runs: str) -> str:
+    # The id follows from the name (ids are unique because names are): the same
+    # document always gives the same bytes.
+    number = zlib.crc32(ident.encode("utf-8")) & 0x7FFFFFFF
+    return f'<w:bookmarkStart w:id="{number}" w:name="{_bookmark(ident)}"/>{runs}<w:bookmarkEnd w:id="{number}"/>'
+
+
+def _field(instruction: str, shown: str) -> str:
+    """A complex field (begin, instruction, separate, its shown result, end)."""
+    return (
+        '<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+        f'<w:r><w:instrText xml:space="preserve">{escape(instruction)}</w:instrText></w:r>'
+        '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+        f"{_run_xml(shown)}"
+        '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
+    )
+
+
 def _paragraph_xml(block: Paragraph, style_id: str, text_width: int, pages: Optional[dict[str, int]] = None) -> str:
     """One paragraph; its properties in the schema's order (CT_PPrBase)."""
     ppr = f'<w:pStyle w:val="{style_id}"/>'
@@ -155,9 +180,13 @@ def _paragraph_xml(block: Paragraph, style_id: str, text_width: int, pages: Opti
         ppr += f'<w:outlineLvl w:val="{OUTLINE[block.kind]}"/>'
     runs = "".join(_run_xml(r.text, r.bold) for r in block.runs)
     if block.kind == "toc" and pages and block.target in pages:
-        # The page number the PDF prints for this entry: every reader shows it
-        # without updating fields.
-        runs += _run_xml(f"\t{pages[block.target]}")
+        # A PAGEREF to the heading's bookmark whose shown result is the page the PDF
+        # prints: every reader shows a number without updating fields, and a reader
+        # that lays the DOCX out itself (LibreOffice) or updates fields (Word) shows
+        # the page of its own layout.
+        runs += _run_xml("\t") + _field(f" PAGEREF {_bookmark(block.target)} \\h ", str(pages[block.target]))
+    elif block.anchor:
+        runs = _bookmarked(block.anchor, runs)
     if block.kind == "sample":
         runs = runs.replace("<w:r>", '<w:r><w:rPr><w:color w:val="C00000"/></w:rPr>', 1) if "<w:rPr>" not in runs else runs
     return f'<w:p xmlns:w="{W_NS}"><w:pPr>{ppr}</w:pPr>{runs}</w:p>'
@@ -273,12 +302,6 @@ def _order_sectpr(sect) -> None:
         sect.append(child)
 
 
-_TOC_START = (
-    f'<w:r xmlns:w="{W_NS}"><w:fldChar w:fldCharType="begin"/></w:r>',
-    f'<w:r xmlns:w="{W_NS}"><w:instrText xml:space="preserve"> TOC \\o "1-2" \\h \\z \\u </w:instrText></w:r>',
-    f'<w:r xmlns:w="{W_NS}"><w:fldChar w:fldCharType="separate"/></w:r>',
-)
-_TOC_END = f'<w:r xmlns:w="{W_NS}"><w:fldChar w:fldCharType="end"/></w:r>'
 
 
 # The paragraph Word needs after a table (and the one holding a section break):
@@ -351,18 +374,12 @@ def write_docx(document: Document, date: datetime, pages: Optional[dict[str, int
                     sect.append(parse_xml(f'<w:pgNumType xmlns:w="{W_NS}" w:start="1"/>'))
                     _order_sectpr(sect)
         anchor = body.sectPr
-        tocs = [i for i, b in enumerate(section.blocks) if isinstance(b, Paragraph) and b.kind == "toc"]
         for position, block in enumerate(section.blocks):
             if isinstance(block, Paragraph):
+                # Contents entries are plain paragraphs whose numbers are PAGEREF fields
+                # (not one TOC field: LibreOffice would keep a TOC field's stored
+                # numbers even where its own pages fall differently).
                 element = parse_xml(_paragraph_xml(block, ids.get(block.kind, ids["body"]), text_width, pages))
-                if tocs and position == tocs[0]:
-                    # The listed entries, with the PDF's page numbers, are the field's
-                    # result: every reader shows them as they are; Word can update them.
-                    ppr = element.find(qn("w:pPr"))
-                    for run in reversed(_TOC_START):
-                        ppr.addnext(parse_xml(run))
-                if tocs and position == tocs[-1]:
-                    element.append(parse_xml(_TOC_END))
             else:
                 element = parse_xml(_table_xml(block, text_width, ids["cell"]))
             anchor.addprevious(element)
