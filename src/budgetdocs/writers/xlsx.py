@@ -7,6 +7,7 @@ number format; every text is stored as a string, never as a formula.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import math
 import re
@@ -206,7 +207,11 @@ def _sheets(sections: list[Section]) -> list[Section]:
             continue
         key = section.sheet or f"Sheet{len(grouped) + 1}"
         if key in grouped:
-            grouped[key].blocks.extend(section.blocks)
+            # each part starts a new printed page, as in the PDF
+            blocks = list(section.blocks)
+            if blocks:
+                blocks[0] = dataclasses.replace(blocks[0], page_break_before=True)
+            grouped[key].blocks.extend(blocks)
         else:
             grouped[key] = Section(section.orientation, key, list(section.blocks))
     return list(grouped.values())
