@@ -160,8 +160,8 @@ def _field(instruction: str, shown: str) -> str:
 def _paragraph_xml(block: Paragraph, style_id: str, text_width: int, pages: Optional[dict[str, int]] = None) -> str:
     """One paragraph; its properties in the schema's order (CT_PPrBase)."""
     ppr = f'<w:pStyle w:val="{style_id}"/>'
-    if block.kind in ("h2", "h3") and "toc-title" not in block.classes:
-        ppr += "<w:keepNext/>"  # a heading stays with what follows
+    if block.kind in ("h2", "h3", "field") and "toc-title" not in block.classes:
+        ppr += "<w:keepNext/>"  # a heading (or a 2020 field label) stays with what follows
     if block.page_break_before:
         ppr += "<w:pageBreakBefore/>"
     if block.kind == "sample":
@@ -192,7 +192,20 @@ def _paragraph_xml(block: Paragraph, style_id: str, text_width: int, pages: Opti
     return f'<w:p xmlns:w="{W_NS}"><w:pPr>{ppr}</w:pPr>{runs}</w:p>'
 
 
-def _cell_xml(cell: Cell, width: int, style_id: str, merge: str) -> str:
+KEEP_MERGE = 8  # a merged label of at most this many rows keeps its rows on one page
+
+
+def _kept_rows(table: Table) -> set[int]:
+    """Rows whose paragraphs keep with the next row: label rows, and all but the last
+    row of a short merge (so a 二级 group and its label start on the same page)."""
+    kept = set(table.keep)
+    for cell in table.cells:
+        if 1 < cell.rowspan <= KEEP_MERGE:
+            kept.update(range(cell.row, cell.row + cell.rowspan - 1))
+    return kept
+
+
+def _cell_xml(cell: Cell, width: int, style_id: str, merge: str, keep: bool = False) -> str:
     props = f'<w:tcW w:w="{width}" w:type="dxa"/>'
     if cell.colspan > 1:
         props += f'<w:gridSpan w:val="{cell.colspan}"/>'
@@ -201,13 +214,15 @@ def _cell_xml(cell: Cell, width: int, style_id: str, merge: str) -> str:
     elif merge == "continue":
         props += "<w:vMerge/>"
     props += '<w:vAlign w:val="center"/>'
+    keep_next = "<w:keepNext/>" if keep else ""
     if merge == "continue":
-        return f"<w:tc><w:tcPr>{props}</w:tcPr><w:p><w:pPr><w:pStyle w:val=\"{style_id}\"/></w:pPr></w:p></w:tc>"
+        return f"<w:tc><w:tcPr>{props}</w:tcPr><w:p><w:pPr><w:pStyle w:val=\"{style_id}\"/>{keep_next}</w:pPr></w:p></w:tc>"
     jc = {"left": "left", "center": "center", "right": "right"}[cell.align]
     paras = cell.paragraphs or [""]
     outline = '<w:outlineLvl w:val="0"/>' if "heading" in cell.classes else ""
     body = "".join(
-        f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/><w:jc w:val="{jc}"/>{outline}</w:pPr>{_run_xml(p) if p else ""}</w:p>' for p in paras
+        f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/>{keep_next}<w:jc w:val="{jc}"/>{outline}</w:pPr>{_run_xml(p) if p else ""}</w:p>'
+        for p in paras
     )
     return f"<w:tc><w:tcPr>{props}</w:tcPr>{body}</w:tc>"
 
@@ -228,6 +243,7 @@ def _table_xml(table: Table, text_width: int, style_id: str) -> str:
     out.extend(f'<w:gridCol w:w="{w}"/>' for w in cols)
     out.append("</w:tblGrid>")
     grid = table.grid()
+    kept = _kept_rows(table)
     for r in range(table.row_count):
         # A row never breaks across pages; header rows repeat on every page.
         trpr = "<w:cantSplit/>" + ("<w:tblHeader/>" if r < table.header_rows else "")
@@ -241,7 +257,7 @@ def _table_xml(table: Table, text_width: int, style_id: str) -> str:
                 merge = "restart" if cell.rowspan > 1 else ""
             else:
                 merge = "continue"
-            out.append(_cell_xml(cell, width, style_id, merge))
+            out.append(_cell_xml(cell, width, style_id, merge, keep=r in kept))
             c = cell.col + cell.colspan
         out.append("</w:tr>")
     out.append("</w:tbl>")

@@ -189,7 +189,8 @@ def _write_section(ws, section: Section, sample: bool) -> None:
     ws.page_margins.left, ws.page_margins.right, ws.page_margins.top, ws.page_margins.bottom = margins
     if print_rows:
         ws.print_title_rows = f"{print_rows[0]}:{print_rows[1]}"
-    ws.oddFooter.center.text = "— &P —"
+    if not section.front:  # the cover carries no page number, as in the PDF
+        ws.oddFooter.center.text = "— &P —"
     if sample:
         ws.oddFooter.right.text = "示例"
         ws.oddFooter.right.color = "C00000"
@@ -212,8 +213,9 @@ def _sheets(sections: list[Section]) -> list[Section]:
             if blocks:
                 blocks[0] = dataclasses.replace(blocks[0], page_break_before=True)
             grouped[key].blocks.extend(blocks)
+            grouped[key].front = grouped[key].front and section.front
         else:
-            grouped[key] = Section(section.orientation, key, list(section.blocks))
+            grouped[key] = Section(section.orientation, key, list(section.blocks), front=section.front)
     return list(grouped.values())
 
 
