@@ -93,7 +93,7 @@ class Cache:
             return None
         pdf, info = found
         try:
-            return RenderedPart(pdf, info["landscape"], _tuples(info["bookmarks"]), info["anchors"])
+            return RenderedPart(pdf, info["landscape"], _tuples(info["bookmarks"]), info["anchors"], info["sections"])
         except (KeyError, TypeError, ValueError):
             return None
 
@@ -106,6 +106,7 @@ class Cache:
                 "landscape": part.landscape,
                 "bookmarks": part.bookmarks,
                 "anchors": part.anchors,
+                "sections": part.sections,
             },
             ensure_ascii=False,
         )
@@ -292,35 +293,25 @@ def run(
     plans = []
     tasks: dict[str, tuple] = {}
     found: dict[str, object] = {}
-    later: list[dict] = []  # documents whose DOCX waits for the PDF's page numbers
+    # The DOCX and XLSX are written from the PDF's layout: its merges cut at the
+    # rows that start a page, those rows marked (so all three break there), and
+    # the page numbers of the contents.  So the parts come first (cached).
     for doc in documents:
-        entry = {"doc": doc, "parts": None, "head": None, "docx": None}
-        # A DOCX contents page carries the page numbers the PDF prints, so a
-        # document with contents is laid out for its DOCX too (parts are cached).
-        numbered_docx = "docx" in formats and _has_contents(doc.html)
-        if "pdf" in formats or numbered_docx:
-            head, parts = split(doc.html)
-            entry["head"], entry["parts"] = head, parts
-            for part in parts:
-                key = _key("part", assets, part.html)
-                cached = cache.get_part(key)
-                if cached is not None:
-                    found[key] = cached
-                    stats.reused += 1
-                elif key not in tasks:
-                    tasks[key] = ("part", key, part.html, list(folders), base)
-        for fmt in ("docx", "xlsx"):
-            if fmt not in formats:
-                continue
-            if fmt == "docx" and numbered_docx:
-                later.append(entry)
-                continue
-            key = _key(fmt, assets, doc.html, doc.date.isoformat())
-            entry[fmt] = key
-            _queue(tasks, found, cache, stats, key, (fmt, key, doc.html, doc.date, None))
+        entry = {"doc": doc, "parts": None, "head": None}
+        head, parts = split(doc.html)
+        entry["head"], entry["parts"] = head, parts
+        for part in parts:
+            key = _key("part", assets, part.html)
+            cached = cache.get_part(key)
+            if cached is not None:
+                found[key] = cached
+                stats.reused += 1
+            elif key not in tasks:
+                tasks[key] = ("part", key, part.html, list(folders), base)
         plans.append(entry)
+    files = [fmt for fmt in ("docx", "xlsx") if fmt in formats]
     done = [0]
-    total = [len(tasks) + len(later)]
+    total = [len(tasks) + len(files) * len(plans)]
 
     def tick() -> None:
         done[0] += 1
@@ -329,14 +320,16 @@ def run(
 
     _run_tasks(tasks, jobs, tick, pool, cache, found, stats)
     second: dict[str, tuple] = {}
-    for entry in later:
+    for entry in plans:
         doc = entry["doc"]
         rendered = [found[_key("part", assets, p.html)] for p in entry["parts"]]
-        pages = printed_numbers(entry["parts"], rendered)
-        key = _key("docx", assets, doc.html, doc.date.isoformat(), json.dumps(pages, sort_keys=True))
-        entry["docx"] = key
-        if not _queue(second, found, cache, stats, key, ("docx", key, doc.html, doc.date, pages)):
-            tick()
+        laid_out = paginated_html(doc.html, entry["parts"], rendered)
+        pages = printed_numbers(entry["parts"], rendered) if _has_contents(doc.html) else None
+        for fmt in files:
+            key = _key(fmt, assets, laid_out, doc.date.isoformat(), json.dumps(pages, sort_keys=True))
+            entry[fmt] = key
+            if not _queue(second, found, cache, stats, key, (fmt, key, laid_out, doc.date, pages)):
+                tick()
     _run_tasks(second, jobs, tick, pool, cache, found, stats)
 
     outputs: list[tuple[Path, bytes]] = []
@@ -349,6 +342,20 @@ def run(
                 outputs.append((doc.folder / f"{doc.stem}.{fmt}", found[entry[fmt]]))
     stats.files = len(outputs)
     return outputs, stats
+
+
+def paginated_html(html: str, parts: list[Part], rendered: list[RenderedPart]) -> str:
+    """The document's layout as the PDF laid it out: each part's sections after
+    pagination (the contents part as it was, its numbers come separately)."""
+    head = html[: html.index("<body>") + len("<body>")] if "<body>" in html else html
+    body = "".join(done.sections if not part.is_toc and done.sections else _sections_of(part.html) for part, done in zip(parts, rendered))
+    return f"{head}{body}</body></html>"
+
+
+def _sections_of(html: str) -> str:
+    from .paginate import body_of
+
+    return body_of(html)
 
 
 def _has_contents(html: str) -> bool:

@@ -140,3 +140,29 @@ def split_rowspans(html: str, breaks: dict[int, list[int]]) -> str:
     if not changed:
         return html
     return lxml_html.tostring(root, encoding="unicode", doctype="<!DOCTYPE html>")
+
+
+PAGE_START = "page-start"  # class of a table row the PDF starts a page with
+
+
+def mark_page_starts(html: str, breaks: dict[int, list[int]]) -> str:
+    """Give every row that starts a page the class ``page-start``, so that the DOCX and
+    XLSX writers break their pages at the same rows as the PDF (their merges were cut
+    there too)."""
+    if not breaks:
+        return html
+    root = lxml_html.document_fromstring(html)
+    for t, table in enumerate(root.iter("table")):
+        rows = _rows(table)
+        for b in breaks.get(t, []):
+            if 0 < b < len(rows):
+                classes = (rows[b].get("class") or "").split()
+                if PAGE_START not in classes:
+                    rows[b].set("class", " ".join(classes + [PAGE_START]))
+    return lxml_html.tostring(root, encoding="unicode", doctype="<!DOCTYPE html>")
+
+
+def body_of(html: str) -> str:
+    """The sections of a part's HTML (what its <body> holds)."""
+    root = lxml_html.document_fromstring(html)
+    return "".join(lxml_html.tostring(section, encoding="unicode") for section in root.body.iterchildren("section"))

@@ -67,6 +67,7 @@ class RenderedPart:
     landscape: list[bool]
     bookmarks: list = field(default_factory=list)
     anchors: dict[str, int] = field(default_factory=dict)  # id -> page index within the part
+    sections: str = ""  # the part's sections as laid out: merges cut and page-start rows marked
 
     @property
     def pages(self) -> int:
@@ -148,11 +149,13 @@ def layout_part(html: str, folders: Sequence[Path], base: Path):
     html = paginate.mark(html)
     for _ in range(PAGINATION_ROUNDS):
         document = layout_document(html, folders, base)
-        again = paginate.split_rowspans(html, paginate.page_breaks(document))
+        breaks = paginate.page_breaks(document)
+        again = paginate.split_rowspans(html, breaks)
         if again == html:
             break
         html = again
-    return html, document
+    # a class with no style: the layout just made stays valid
+    return paginate.mark_page_starts(html, breaks), document
 
 
 def render_part(html: str, folders: Sequence[Path], base: Path) -> RenderedPart:
@@ -166,7 +169,9 @@ def render_part(html: str, folders: Sequence[Path], base: Path) -> RenderedPart:
     for number, page in enumerate(document.pages):
         for ident in page.anchors:
             anchors.setdefault(ident, number)
-    return RenderedPart(pdf, landscape, document.make_bookmark_tree(), anchors)
+    from .paginate import body_of
+
+    return RenderedPart(pdf, landscape, document.make_bookmark_tree(), anchors, body_of(html))
 
 
 def toc_html(part: Part, pages: dict[str, int]) -> str:

@@ -88,6 +88,7 @@ class Table:
     joined: bool = False  # drawn as one grid with the table before it (no gap)
     ruled: bool = True  # False for a borderless "fields" table (label: value lines)
     keep: tuple[int, ...] = ()  # rows that stay on the page of the row after them
+    page_starts: tuple[int, ...] = ()  # rows the PDF starts a page with (merges are cut there)
 
     @property
     def col_count(self) -> int:
@@ -174,6 +175,7 @@ def _table(node) -> Table:
         raise RenderError("layout: a table needs a <colgroup> with its column widths")
     rows = []
     keep = []
+    starts = []
     header_rows = 0
     for part in node:
         if part.tag == "colgroup":
@@ -183,6 +185,8 @@ def _table(node) -> Table:
         for tr in part:
             if "keep" in _classes(tr):
                 keep.append(len(rows))
+            if "page-start" in _classes(tr):
+                starts.append(len(rows))
             rows.append(tr)
             if part.tag == "thead":
                 header_rows += 1
@@ -236,6 +240,7 @@ def _table(node) -> Table:
         joined="joined" in classes,
         ruled="fields" not in classes,
         keep=tuple(keep),
+        page_starts=tuple(starts),
     )
 
 

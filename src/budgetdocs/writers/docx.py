@@ -227,7 +227,22 @@ def _cell_xml(cell: Cell, width: int, style_id: str, merge: str, keep: bool = Fa
     return f"<w:tc><w:tcPr>{props}</w:tcPr>{body}</w:tc>"
 
 
-def _table_xml(table: Table, text_width: int, style_id: str) -> str:
+def _table_xml(table: Table, text_width: int, style_id: str) -> list[str]:
+    """The table as Word tables: one per page the PDF gave it (its merges were cut
+    where the PDF starts a page), each after a one-point paragraph that starts a
+    new page, each repeating the header rows: Word breaks where the PDF does."""
+    starts = sorted(r for r in table.page_starts if table.header_rows < r < table.row_count)
+    bounds = [table.header_rows] + starts + [table.row_count]
+    heads = list(range(table.header_rows))
+    pieces = []
+    for index, (low, high) in enumerate(zip(bounds, bounds[1:])):
+        if index:
+            pieces.append(BREAK.format(ns=W_NS, style=style_id))
+        pieces.append(_table_part(table, text_width, style_id, heads + list(range(low, high))))
+    return pieces
+
+
+def _table_part(table: Table, text_width: int, style_id: str, rows: list[int]) -> str:
     total = sum(table.widths)
     cols = [round(text_width * w / total) for w in table.widths]
     border = '<w:{0} w:val="single" w:sz="6" w:space="0" w:color="000000"/>'
@@ -244,7 +259,7 @@ def _table_xml(table: Table, text_width: int, style_id: str) -> str:
     out.append("</w:tblGrid>")
     grid = table.grid()
     kept = _kept_rows(table)
-    for r in range(table.row_count):
+    for r in rows:
         # A row never breaks across pages; header rows repeat on every page.
         trpr = "<w:cantSplit/>" + ("<w:tblHeader/>" if r < table.header_rows else "")
         out.append(f"<w:tr><w:trPr>{trpr}</w:trPr>")
@@ -254,7 +269,7 @@ def _table_xml(table: Table, text_width: int, style_id: str) -> str:
             assert cell is not None
             width = sum(cols[cell.col : cell.col + cell.colspan])
             if cell.row == r:
-                merge = "restart" if cell.rowspan > 1 else ""
+                merge = "restart" if cell.rowspan > 1 and cell.row + 1 in rows else ""
             else:
                 merge = "continue"
             out.append(_cell_xml(cell, width, style_id, merge, keep=r in kept))
@@ -320,6 +335,12 @@ def _order_sectpr(sect) -> None:
 
 
 
+# Where the PDF starts a page inside a table: a one-point paragraph that starts a page.
+BREAK = (
+    '<w:p xmlns:w="{ns}"><w:pPr><w:pStyle w:val="{style}"/><w:pageBreakBefore/>'
+    '<w:spacing w:before="0" w:after="0" w:line="20" w:lineRule="exact"/>'
+    '<w:rPr><w:sz w:val="2"/><w:szCs w:val="2"/></w:rPr></w:pPr></w:p>'
+)
 # The paragraph Word needs after a table (and the one holding a section break):
 # one point high, so that a table filling its page leaves no blank page behind.
 SPACER = (
@@ -397,7 +418,10 @@ def write_docx(document: Document, date: datetime, pages: Optional[dict[str, int
                 # numbers even where its own pages fall differently).
                 element = parse_xml(_paragraph_xml(block, ids.get(block.kind, ids["body"]), text_width, pages))
             else:
-                element = parse_xml(_table_xml(block, text_width, ids["cell"]))
+                *before, last = [parse_xml(x) for x in _table_xml(block, text_width, ids["cell"])]
+                for piece in before:
+                    anchor.addprevious(piece)
+                element = last
             anchor.addprevious(element)
             last_of_document = index == len(document.sections) - 1 and position == len(section.blocks) - 1
             following = section.blocks[position + 1] if position + 1 < len(section.blocks) else None

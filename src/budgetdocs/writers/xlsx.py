@@ -132,6 +132,10 @@ def _write_section(ws, section: Section, sample: bool) -> None:
             from openpyxl.worksheet.pagebreak import Break
 
             ws.row_breaks.append(Break(id=row - 1))
+        for start in block.page_starts:  # the PDF's page breaks, where the merges were cut
+            from openpyxl.worksheet.pagebreak import Break
+
+            ws.row_breaks.append(Break(id=first + start - 1))
         for r in range(block.row_count):
             heights.setdefault(first + r, LINE_HEIGHT + 4)
         deficits = []
