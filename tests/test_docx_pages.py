@@ -87,3 +87,25 @@ def test_one_distinct_outline_entry_per_form(rendered):
     entries = ["".join(p.itertext()) for p in body.iter(f"{W}p") if p.find(f"{W}pPr/{W}outlineLvl") is not None]
     forms = entries[1:]  # the cover title first
     assert len(forms) == 26 and len(set(forms)) == 26, entries
+
+
+def test_docx_and_xlsx_break_where_the_pdf_does(rendered, tmp_path):
+    """The 汇总表's long forms: Word tables split at the PDF's page starts, every piece
+    opening with its labels (no vMerge continuation in a piece's first row); the XLSX
+    has the same manual page breaks."""
+    import openpyxl
+
+    out = tmp_path / "x"
+    result = CliRunner().invoke(main, ["--year", "2023", "--unit", "人社局", "--data", str(DATA), "--out", str(out), "--format", "xlsx"])
+    assert result.exit_code == 0, result.output
+    body = part(rendered / "2023" / "人社局" / "2023年度项目绩效目标汇总表.docx", "word/document.xml")
+    breaks = [p for p in body.iter(f"{W}p") if p.find(f"{W}pPr/{W}pageBreakBefore") is not None]
+    assert len(breaks) >= 10
+    for brk in breaks:
+        table = brk.getnext()
+        assert table.tag == f"{W}tbl"
+        first = table.find(f"{W}tr")
+        merges = [tc.find(f"{W}tcPr/{W}vMerge") for tc in first.findall(f"{W}tc")]
+        assert all(m is None or m.get(f"{W}val") == "restart" for m in merges), "a label missing at the top of a page"
+    wb = openpyxl.load_workbook(next((out / "2023" / "人社局").glob("*.xlsx")))
+    assert sum(len(ws.row_breaks.brk) for ws in wb.worksheets) == len(breaks)
