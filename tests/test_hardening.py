@@ -278,3 +278,11 @@ def test_error_logs_are_new_files(monkeypatch, tmp_path):
     logs = sorted(tmp_path.glob("budgetdocs-error-*.log"))
     assert len(logs) == 2 and not (tmp_path / "victim").exists()
     assert all("RuntimeError: boom" in log.read_text(encoding="utf-8") for log in logs)
+
+
+def test_text_folded_over_lines_is_a_warning(project):
+    """11. A line indented under a text is joined to it: said, with the line, not silently."""
+    write_record(project, 2023, "局本部", "01-a.yaml", MINIMAL_2023.replace("年度总体目标: 目标", "年度总体目标: 目标\n  另一段"))
+    result = run(project, "--check")
+    assert result.exit_code == 0 and "01-a.yaml:12:1: W106" in result.output, result.output
+    assert run(project, "--check", "--strict").exit_code == 1

@@ -168,6 +168,7 @@ def plan(project: Project, year: int, unit_names: Sequence[str], every: bool) ->
                 problems.extend(exc.problems)
                 continue
             forms.append(loaded)
+            problems.extend(loaded.source.warnings)
             problems.extend(check_form(loaded))
         problems.extend(check_unit_forms(forms))
         result.units.append((unit, forms))
@@ -219,7 +220,7 @@ def _load_budget(project: Project, path: Path, year: int, unit: Unit, own_forms:
     view, source = _read_budget(project, path, year)
     budget = view.budget
     edition = disclosure_edition(year, budget.edition)
-    problems = check_budget(view, source)
+    problems = list(source.warnings) + check_budget(view, source)
     if edition == MODERN:
         leaf_index = {leaf.code: i for i, leaf in enumerate(budget.spending)}
         fiscal_items = [r for r in view.fiscal_table.rows if r.level == 2 and r.values[0]]

@@ -69,6 +69,7 @@ class Source:
     path: Path
     shown: str
     positions: dict[tuple, Position]
+    warnings: tuple[Problem, ...] = ()  # found while reading (e.g. a text folded over lines)
 
     def locate(self, loc: tuple) -> Position:
         """Line/column of the deepest known key on ``loc``."""
@@ -114,14 +115,16 @@ def _plain(node: Any, path: tuple, positions: dict, source: str, problems: list)
     return node
 
 
-def _refuse_constructs(text: str, shown: str) -> None:
-    """Stop at the first anchor, alias, foreign tag or over-deep nesting, before anything is built.
+def _refuse_constructs(text: str, shown: str) -> list[Problem]:
+    """Stop at the first anchor, alias, foreign tag or over-deep nesting, before anything is built;
+    return warnings for unquoted texts folded over several lines.
 
     Reads the parser's events only (linear in the file, nothing expanded).
     """
-    from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent
+    from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, ScalarEvent
 
     depth = 0
+    warnings: list[Problem] = []
     for event in YAML(typ="rt").parse(text):
         mark = event.start_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
@@ -136,6 +139,21 @@ def _refuse_constructs(text: str, shown: str) -> None:
                 raise DataError([Problem(shown, line, column, "E102", f"YAML/JSON格式错误：嵌套超过{MAX_DEPTH}层")])
         elif isinstance(event, CollectionEndEvent):
             depth -= 1
+        elif isinstance(event, ScalarEvent) and not event.style and event.end_mark.line > mark.line:
+            # A line indented under a text joins it, with a space: often a key or a
+            # paragraph that was meant to stand on its own.
+            warnings.append(
+                Problem(
+                    shown,
+                    event.end_mark.line + 1,
+                    1,
+                    "W106",
+                    f"第{mark.line + 1}行的文字延续到了第{event.end_mark.line + 1}行，各行被连成一行（中间加了空格）："
+                    "若要分段请写成“键: |”，若这一行属于别的键请检查缩进",
+                    "warning",
+                )
+            )
+    return warnings
 
 
 def read_mapping(path: Path, root: Optional[Path] = None) -> tuple[dict, Source]:
@@ -164,7 +182,7 @@ def read_mapping(path: Path, root: Optional[Path] = None) -> tuple[dict, Source]
         except json.JSONDecodeError as exc:
             raise DataError([Problem(shown, exc.lineno, exc.colno, "E102", f"JSON格式错误：{exc.msg}")]) from None
     try:
-        _refuse_constructs(text, shown)
+        folded = _refuse_constructs(text, shown)
         data = _yaml().load(text)
     except DataError:
         raise
@@ -184,7 +202,7 @@ def read_mapping(path: Path, root: Optional[Path] = None) -> tuple[dict, Source]
     plain = _plain(data, (), positions, shown, problems)
     if problems:
         raise DataError(problems)
-    return plain, Source(Path(path), shown, positions)
+    return plain, Source(Path(path), shown, positions, tuple(folded))
 
 
 _PYDANTIC_MESSAGES = {

@@ -174,6 +174,10 @@ def _paragraph_xml(block: Paragraph, style_id: str, text_width: int, pages: Opti
             ppr += '<w:ind w:left="480"/>'
     elif "\t" in block.text:
         ppr += f'<w:tabs><w:tab w:val="right" w:pos="{text_width}"/></w:tabs>'
+    if "cover-title" in block.classes:  # the cover's title sits a third down the page, as in the PDF
+        ppr += '<w:spacing w:before="2600" w:after="600"/>'
+    elif block.kind == "cover-line":
+        ppr += '<w:spacing w:before="600"/>'
     if "heading" in block.classes:
         ppr += '<w:outlineLvl w:val="0"/>'
     elif block.kind in OUTLINE and not set(NO_OUTLINE) & set(block.classes):
