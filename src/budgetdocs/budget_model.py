@@ -277,6 +277,7 @@ class Budget(Record):
         default=None, alias="版式", description="固定使用某一版式：2017（2017—2018年）或 2019（现代版式）；不填则按年度选择"
     )
     sample: bool = Field(default=False, alias="示例")
+    draft: bool = Field(default=False, alias="草稿", description="草稿：每页标注“草稿”，--strict 时拒绝生成")
     settings: Settings = Field(default_factory=Settings, alias="设置")
     overview: LongText = Field(default="", alias="职能概述", description="“主要职能包括：”之前的段落")
     functions: list[Text] = Field(alias="主要职能", min_length=1)

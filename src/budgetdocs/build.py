@@ -169,6 +169,8 @@ def plan(project: Project, year: int, unit_names: Sequence[str], every: bool) ->
                 continue
             forms.append(loaded)
             problems.extend(loaded.source.warnings)
+            if loaded.form.draft:
+                problems.append(loaded.source.problem(("草稿",), "W120", DRAFT_MESSAGE, "warning"))
             problems.extend(check_form(loaded))
         problems.extend(check_unit_forms(forms))
         result.units.append((unit, forms))
@@ -221,6 +223,8 @@ def _load_budget(project: Project, path: Path, year: int, unit: Unit, own_forms:
     budget = view.budget
     edition = disclosure_edition(year, budget.edition)
     problems = list(source.warnings) + check_budget(view, source)
+    if budget.draft:
+        problems.append(source.problem(("草稿",), "W120", DRAFT_MESSAGE, "warning"))
     if edition == MODERN:
         leaf_index = {leaf.code: i for i, leaf in enumerate(budget.spending)}
         fiscal_items = [r for r in view.fiscal_table.rows if r.level == 2 and r.values[0]]
@@ -312,11 +316,12 @@ def form_documents(year: int, unit: Unit, forms: list[LoadedForm]) -> list[tuple
         for f in forms
     ]
     sample = any(f.form.sample for f in forms)
+    draft = any(f.form.draft for f in forms)
     if len(forms) == 1:
         title = f"{forms[0].form.name}绩效目标申报表"
-        return [(f"绩效目标申报表-{_display_stem(forms[0])}", {"title": title, "forms": items, "cover": None, "sample": sample, "author": unit.full_name})]
+        return [(f"绩效目标申报表-{_display_stem(forms[0])}", {"title": title, "forms": items, "cover": None, "sample": sample, "draft": draft, "author": unit.full_name})]
     title = f"{unit.full_name}{year}年度项目绩效目标汇总表"
-    return [(f"{year}年度项目绩效目标汇总表", {"title": title, "forms": items, "cover": title, "sample": sample, "author": unit.full_name})]
+    return [(f"{year}年度项目绩效目标汇总表", {"title": title, "forms": items, "cover": title, "sample": sample, "draft": draft, "author": unit.full_name})]
 
 
 def _key_project_file(project: Project, year: int, ref: str) -> Optional[Path]:
@@ -329,6 +334,7 @@ def _key_project_file(project: Project, year: int, ref: str) -> Optional[Path]:
     return matches[0] if len(matches) == 1 else None
 
 
+DRAFT_MESSAGE = "这份记录是草稿（草稿: true），每页标注“草稿”：核对全部内容后删去“草稿”再发布（--strict 时不生成）"
 MODERN = "2019"  # the disclosure edition Shanghai units publish since 2019 (FORMS.md §5)
 
 
@@ -359,6 +365,7 @@ def disclosure_document(year: int, unit: Unit, loaded: LoadedBudget, registry_un
         "title": title,
         "author": unit.full_name,
         "sample": budget.sample,
+        "draft": budget.draft or any(f.form.draft for f in loaded.key_forms),
         "view": loaded.view,
         "unit_obj": unit,
         "edition": loaded.edition,

@@ -18,7 +18,7 @@ from typing import Optional
 
 import click
 
-from .build import Project, WriteError, check_formats, plan, render_with_stats, write_all
+from .build import Output, Project, WriteError, check_formats, plan, render_with_stats, write_all
 from .errors import DataError, RenderError, UsageError
 from .layout import BUILTIN_TEMPLATES
 from .jobs import MAX_JOBS
@@ -169,6 +169,116 @@ class _progress:
     def __exit__(self, *exc) -> None:
         if self._bar is not None:
             self._bar.stop()
+
+
+# --------------------------------------------------------------------------- budgetdocs
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def budgetdocs() -> None:
+    """budgetdocs: render, check, import budget tables, carry a unit into a new year."""
+
+
+budgetdocs.add_command(main, "render")
+
+
+@budgetdocs.command("check")
+@click.option("--year", type=int, required=True, help="预算年度")
+@click.option("--unit", "units", multiple=True, help="单位简称或全称（可重复）")
+@click.option("--all", "every", is_flag=True, help="该年度有记录的所有单位")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path, file_okay=False), help="数据目录（默认 ./data）")
+@click.option("--json", "as_json", is_flag=True, help="以JSON输出问题列表")
+@click.option("--strict", is_flag=True, help="把警告也当作错误")
+def check_command(year: int, units: tuple[str, ...], every: bool, data_dir: Optional[Path], as_json: bool, strict: bool) -> None:
+    """Check a year's records (the same checks as render), write nothing."""
+    sys.exit(_once(year, units, every, ",".join(FORMATS), data_dir, None, True, as_json, strict, 1, False))
+
+
+@budgetdocs.command("import")
+@click.option("--year", type=int, required=True, help="预算年度")
+@click.option("--unit", required=True, help="单位简称或全称")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path, file_okay=False), help="数据目录（默认 ./data）")
+@click.option("--force", is_flag=True, help="覆盖已有的 budget.yaml 中的金额（文字部分保留）")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True, dir_okay=False))
+def import_command(year: int, unit: str, data_dir: Optional[Path], force: bool, files: tuple[Path, ...]) -> None:
+    """Read the budget tables from XLSX FILES into data/<year>/<unit>/budget.yaml (amounts only)."""
+    from .importer import SKELETON, current_leaves, diff, leaves_of, read_workbooks, record_text
+    from .loader import read_mapping
+
+    try:
+        project = Project.at(Path.cwd(), data_dir, None)
+        target = project.registry().resolve(unit)
+        imported = read_workbooks(list(files))
+        errors = [p for p in imported.problems if p.severity == "error"]
+        for problem in imported.problems:
+            click.echo(str(problem), err=True)
+        if errors:
+            click.echo(f"发现 {len(errors)} 个问题，没有写入任何记录。", err=True)
+            sys.exit(1)
+        _check_names(project, year, imported)
+        leaves = leaves_of(imported)
+        path = project.data / str(year) / target.folder / "budget.yaml"
+        existing = path.read_text(encoding="utf-8") if path.is_file() else None
+        changes = diff(current_leaves(read_mapping(path, project.root)[0]), leaves) if existing is not None else []
+        if existing is not None and not changes:
+            click.echo(f"{path}：金额与表格一致，没有变化。")
+            sys.exit(0)
+        for line in changes:
+            click.echo(f"  {line}")
+        if existing is not None and not force:
+            click.echo(f"{path} 已存在，以上 {len(changes)} 处金额不同；加 --force 写入（文字部分保留）。", err=True)
+            sys.exit(1)
+        skeleton = SKELETON.format(year=year, name=target.full_name, kind=target.kind, folder=target.folder,
+                                   files="、".join(f.name for f in files))
+        text = record_text(existing, leaves, skeleton)
+        write_all([Output(path, text.encode("utf-8"))], project.data)
+        click.echo(f"已写入 {path}（{len(leaves['支出'])} 个功能分类项，{len(leaves['基本支出经济分类'])} 个经济分类款）。")
+    except UsageError as exc:
+        click.echo(f"用法错误：{exc}", err=True)
+        sys.exit(2)
+    except DataError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        sys.exit(1)
+    except WriteError as exc:
+        click.echo(f"无法写入文件：{exc}", err=True)
+        sys.exit(2)
+
+
+def _check_names(project: Project, year: int, imported) -> None:
+    """The names the tables print against the year's classification: warnings only."""
+    from .budget import load_classification
+
+    folder = project.data / "classifications"
+    tables = {kind: load_classification(folder, year, kind, project.root) for kind in ("功能分类", "经济分类")}
+    for code, (kind, name) in sorted(imported.names.items()):
+        known = tables[kind].name(code)
+        if known is None:
+            click.echo(f"警告 {kind}科目 {code}（{name}）不在{tables[kind].year}年科目表中：请核对后加入 data/classifications/{tables[kind].year}/{kind}.yaml", err=True)
+        elif name and known != name:
+            click.echo(f"警告 {kind}科目 {code} 在表格中名为“{name}”，{tables[kind].year}年科目表中为“{known}”", err=True)
+
+
+@budgetdocs.command("new-year")
+@click.option("--unit", required=True, help="单位简称或全称")
+@click.option("--from", "old", type=int, required=True, help="从哪一年的记录转入")
+@click.option("--to", "new", type=int, default=None, help="转入哪一年（默认下一年）")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path, file_okay=False), help="数据目录（默认 ./data）")
+def new_year_command(unit: str, old: int, new: Optional[int], data_dir: Optional[Path]) -> None:
+    """Carry a unit's records into the next year, marked 草稿 until reviewed."""
+    from .newyear import new_year
+
+    try:
+        project = Project.at(Path.cwd(), data_dir, None)
+        target = project.registry().resolve(unit)
+        written, warnings = new_year(project.data, target.folder, old, new or old + 1)
+    except UsageError as exc:
+        click.echo(f"用法错误：{exc}", err=True)
+        sys.exit(2)
+    for path in written:
+        click.echo(str(path.relative_to(project.root)) if path.is_relative_to(project.root) else str(path))
+    _print_warnings(warnings)
+    click.echo(f"已转入 {len(written)} 份记录，均标为草稿：核对后删去“草稿”，并更新金额（上年数会从 {old} 年的记录读取）。")
 
 
 if __name__ == "__main__":

@@ -386,6 +386,7 @@ def _yaml_writer():
     from ruamel.yaml import YAML
 
     yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
     yaml.width = 4096
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.representer.add_representer(
@@ -411,14 +412,16 @@ def record_text(existing: Optional[str], leaves: dict, skeleton: str) -> str:
     yaml = _yaml_writer()
     data = yaml.load(existing if existing is not None else skeleton) or CommentedMap()
     spending = CommentedSeq()
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString as quoted
+
     for entry in leaves["支出"]:
-        item = CommentedMap({"科目": entry["科目"]})
+        item = CommentedMap({"科目": quoted(entry["科目"])})
         for side in ("基本支出", "项目支出"):
             if side in entry:
                 item[side] = _flow(entry[side])
         spending.append(item)
     data["支出"] = spending
-    data["基本支出经济分类"] = CommentedSeq(_flow(e) for e in leaves["基本支出经济分类"])
+    data["基本支出经济分类"] = CommentedSeq(_flow({**e, "科目": quoted(e["科目"])}) for e in leaves["基本支出经济分类"])
     if "三公经费.本年" in leaves:
         three = data.get("三公经费") or CommentedMap()
         three["本年"] = _flow(leaves["三公经费.本年"])

@@ -171,6 +171,7 @@ class FormBase(Record):
         default=None, alias="版式", description="固定使用某一版式；不填则按年度选择"
     )
     sample: bool = Field(default=False, alias="示例", description="示例数据：输出上醒目标注“示例”")
+    draft: bool = Field(default=False, alias="草稿", description="草稿（如 new-year 转入的记录）：每页标注“草稿”，--strict 时拒绝生成")
     name: ShortText = Field(alias="项目名称", min_length=1)
 
 

@@ -126,6 +126,7 @@ class Document:
     author: str
     sample: bool
     sections: list[Section]
+    draft: bool = False  # a draft record: 草稿 on every page
 
 
 def _text(node) -> str:
@@ -278,4 +279,5 @@ def parse(html: str) -> Document:
     sample = any(
         isinstance(b, Paragraph) and b.kind == "sample" for s in sections for b in s.blocks
     )
-    return Document(title, author, sample, sections)
+    draft = root.find(".//meta[@name='draft']") is not None
+    return Document(title, author, sample, sections, draft)

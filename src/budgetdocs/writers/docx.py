@@ -293,7 +293,7 @@ def _page(section, orientation: str) -> int:
     return round((width - left - right) * TWIPS_PER_MM)
 
 
-def _footer(section, sample: bool, style_id: str, numbered: bool = True) -> None:
+def _footer(section, sample: bool, style_id: str, numbered: bool = True, draft: bool = False) -> None:
     """The section's own footer: ``— PAGE —`` (and 示例), or only 示例 on the front matter."""
     footer = section.footer
     footer.is_linked_to_previous = False
@@ -306,6 +306,8 @@ def _footer(section, sample: bool, style_id: str, numbered: bool = True) -> None
             f'<w:pPr xmlns:w="{W_NS}"><w:pStyle w:val="{style_id}"/><w:jc w:val="center"/></w:pPr>'
         ),
     )
+    if draft:
+        p._p.append(parse_xml(f'<w:r xmlns:w="{W_NS}"><w:rPr><w:b/><w:color w:val="C00000"/></w:rPr><w:t xml:space="preserve">草稿　　</w:t></w:r>'))
     if not numbered:
         if sample:
             p._p.append(parse_xml(f'<w:r xmlns:w="{W_NS}"><w:rPr><w:b/><w:color w:val="C00000"/></w:rPr><w:t xml:space="preserve">示例</w:t></w:r>'))
@@ -407,7 +409,7 @@ def write_docx(document: Document, date: datetime, pages: Optional[dict[str, int
         word_section = doc.sections[index]
         text_width = _page(word_section, section.orientation)
         if index == 0 or (not section.front and not numbered_yet):
-            _footer(word_section, document.sample, ids["cell"], numbered=not section.front)
+            _footer(word_section, document.sample, ids["cell"], numbered=not section.front, draft=document.draft)
             if not section.front:
                 numbered_yet = True
                 if index > 0:

@@ -93,7 +93,7 @@ def _put_text(cell, text: str) -> None:
         cell.quotePrefix = True
 
 
-def _write_section(ws, section: Section, sample: bool) -> None:
+def _write_section(ws, section: Section, sample: bool, draft: bool = False) -> None:
     tables = [b for b in section.blocks if isinstance(b, Table)]
     ncols = max((t.col_count for t in tables), default=1)
     total = SHEET_WIDTH[section.orientation]
@@ -198,6 +198,9 @@ def _write_section(ws, section: Section, sample: bool) -> None:
     if sample:
         ws.oddFooter.right.text = "示例"
         ws.oddFooter.right.color = "C00000"
+    if draft:
+        ws.oddFooter.left.text = "草稿"
+        ws.oddFooter.left.color = "C00000"
 
 
 def _sheets(sections: list[Section]) -> list[Section]:
@@ -230,7 +233,7 @@ def write_xlsx(document: Document, date: datetime) -> bytes:
     used: set[str] = set()
     for section in _sheets(document.sections):
         ws = wb.create_sheet(_sheet_title(section.sheet or "Sheet", used))
-        _write_section(ws, section, document.sample)
+        _write_section(ws, section, document.sample, document.draft)
     wb.properties.creator = document.author
     wb.properties.title = document.title
     wb.properties.created = date
