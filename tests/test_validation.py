@@ -160,3 +160,25 @@ def test_dates_as_the_seeds_write_them():
     assert parse_date("2017年1月").isoformat() == "2017-01-01"
     assert parse_date("2017年1月", end=True).isoformat() == "2017-01-28"
     assert parse_date("下半年") is None
+
+
+def test_a_form_changed_alone_is_caught(project):
+    """W205: a project form's 当年财政拨款 changed, the budget's 项目支出 not (an error with --strict)."""
+    shutil.copytree(DATA / "classifications", project.data / "classifications")
+    for year in (2022, 2023):
+        shutil.copytree(DATA / str(year) / "咨询服务中心", project.data / str(year) / "咨询服务中心")
+    form = next((project.data / "2023" / "咨询服务中心").glob("02-*.yaml"))
+    form.write_text(form.read_text(encoding="utf-8").replace("6836000", "6936000"), encoding="utf-8")
+    result = run(project, 2023, "咨询服务中心", "--strict")
+    assert result.exit_code == 1 and "W205" in result.output and "61,906,152.00" in result.output, result.output
+
+
+def test_tenths_in_the_2017_edition(project):
+    """E119: the 2017 edition prints 万元 with one decimal; a finer figure is refused, not rounded."""
+    shutil.copytree(DATA / "classifications", project.data / "classifications")
+    shutil.copytree(DATA / "2017" / "人社局", project.data / "2017" / "人社局")
+    record = project.data / "2017" / "人社局" / "budget.yaml"
+    text = record.read_text(encoding="utf-8")
+    record.write_text(text.replace("因公出国境费: 624.3", "因公出国境费: 624.35", 1), encoding="utf-8")
+    result = run(project, 2017, "人社局")
+    assert result.exit_code == 1 and "E119" in result.output and "624.35" in result.output, result.output

@@ -23,7 +23,7 @@ from .budget_model import Budget
 from .narrative import FormMoney, Narrative, budget_notes, other_notes, to_wan, wan_text
 from .prior import PriorFigures, from_view, resolve
 from .projectnotes import ProjectNoteText, project_notes
-from .checks import check_form, check_three_public, check_unit_forms, split
+from .checks import check_form, check_tenths, check_three_public, check_unit_forms, split
 from .errors import DataError, Problem, UsageError
 from .layout import BUILTIN_TEMPLATES, make_environment, render_html
 from .loader import LoadedForm, Source, load_form, read_mapping, validation_problems
@@ -238,7 +238,7 @@ def _load_budget(project: Project, path: Path, year: int, unit: Unit, own_forms:
                     )
                 )
     else:
-        problems += check_three_public(budget, source)
+        problems += check_three_public(budget, source) + check_tenths(budget, source)
         for row in view.fiscal_categories:
             if row.code not in budget.purposes:
                 problems.append(source.problem(("类说明",), "E205", f"类说明缺少 {row.code} {row.name} 的“主要用于”说明（编制说明要用）"))
@@ -276,6 +276,18 @@ def _load_budget(project: Project, path: Path, year: int, unit: Unit, own_forms:
         loaded.notes = budget_notes(view, prior, name, source)
         loaded.other = other_notes(view, prior, name, [form_money(f) for f in own_forms], source)
         problems += loaded.notes.problems + loaded.other.problems
+        appropriation = sum((getattr(getattr(f.form, "annual_funds", None), "appropriation", None) or Decimal(0) for f in own_forms), Decimal(0))
+        project_fiscal = view.general_table.total[2] if view.general_table.rows else Decimal(0)
+        if own_forms and all(hasattr(f.form, "annual_funds") for f in own_forms) and appropriation != project_fiscal:
+            problems.append(
+                source.problem(
+                    ("支出",),
+                    "W205",
+                    f"本单位申报表的当年财政拨款合计 {appropriation:,.2f} 元，与一般公共预算项目支出 {project_fiscal:,.2f} 元不一致"
+                    "（申报表或预算表有一处没有同步修改？）",
+                    "warning",
+                )
+            )
         performance = loaded.other.figures.get("绩效目标.金额")
         project_total = to_wan(view.spending_table.total[2]) if view.spending_table.rows else Decimal(0)
         if performance is not None and performance > project_total:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import Decimal
 from typing import Iterable, Optional
 
 from .budget import change, wan1
@@ -112,6 +113,24 @@ def check_three_public(budget: Budget, source: Source) -> list[Problem]:
                     f"{label}比上年{moved[0]}{moved[1]}万元（{wan1(prior)} → {wan1(current)}），但没有填写原因（三公经费.{key}.原因）",
                     "warning",
                 )
+            )
+    return problems
+
+
+def check_tenths(budget: Budget, source: Source) -> list[Problem]:
+    """The 2017 edition prints “三公”, 机关运行经费, 政府采购 in 万元 with one decimal: a figure
+    typed finer would be rounded when printed, and printed parts would not add up."""
+    problems = []
+    figures = [
+        (("三公经费", "本年", key), value)
+        for key, value in budget.three_public.current.model_dump(by_alias=True).items()
+    ] + [(("机关运行经费", "本年"), budget.running_cost.current)] + [
+        (("政府采购", key), value) for key, value in budget.procurement.model_dump(by_alias=True).items()
+    ]
+    for loc, value in figures:
+        if value is not None and Decimal(value) != Decimal(value).quantize(Decimal("0.1")):
+            problems.append(
+                source.problem(loc, "E119", f"{'.'.join(loc)}：{value} 万元比文档印出的精度（一位小数）细，印出时会被舍入，请写到一位小数")
             )
     return problems
 

@@ -34,6 +34,14 @@ def _fail_internal(exc: BaseException) -> int:
     return 3
 
 
+def _shown(path: Path) -> str:
+    """A written file as the user can open it: relative to the current folder, or absolute."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path.resolve())
+
+
 def _print_warnings(warnings) -> None:
     for warning in warnings:
         click.echo(f"警告 {warning}", err=True)
@@ -137,7 +145,7 @@ def _once(year, units, every, formats, data_dir, out_dir, check, as_json, strict
         return _fail_internal(exc)
     elapsed = time.perf_counter() - started
     for path in written:
-        click.echo(str(path.relative_to(project.out.parent)) if path.is_relative_to(project.out.parent) else str(path))
+        click.echo(_shown(path))
     click.echo(
         f"已生成 {len(written)} 个文件，用时 {elapsed:.1f} 秒"
         f"（排版 {stats.laid_out} 个部分，复用缓存 {stats.reused} 个，{jobs} 个进程）。"
@@ -221,18 +229,18 @@ def import_command(year: int, unit: str, data_dir: Optional[Path], force: bool, 
         existing = path.read_text(encoding="utf-8") if path.is_file() else None
         changes = diff(current_leaves(read_mapping(path, project.root)[0]), leaves) if existing is not None else []
         if existing is not None and not changes:
-            click.echo(f"{path}：金额与表格一致，没有变化。")
+            click.echo(f"{_shown(path)}：金额与表格一致，没有变化。")
             sys.exit(0)
         for line in changes:
             click.echo(f"  {line}")
         if existing is not None and not force:
-            click.echo(f"{path} 已存在，以上 {len(changes)} 处金额不同；加 --force 写入（文字部分保留）。", err=True)
+            click.echo(f"{_shown(path)} 已存在，以上 {len(changes)} 处金额不同；加 --force 写入（文字部分保留）。", err=True)
             sys.exit(1)
         skeleton = SKELETON.format(year=year, name=target.full_name, kind=target.kind, folder=target.folder,
                                    files="、".join(f.name for f in files))
         text = record_text(existing, leaves, skeleton)
         write_all([Output(path, text.encode("utf-8"))], project.data)
-        click.echo(f"已写入 {path}（{len(leaves['支出'])} 个功能分类项，{len(leaves['基本支出经济分类'])} 个经济分类款）。")
+        click.echo(f"已写入 {_shown(path)}（{len(leaves['支出'])} 个功能分类项，{len(leaves['基本支出经济分类'])} 个经济分类款）。")
     except UsageError as exc:
         click.echo(f"用法错误：{exc}", err=True)
         sys.exit(2)
@@ -276,7 +284,7 @@ def new_year_command(unit: str, old: int, new: Optional[int], data_dir: Optional
         click.echo(f"用法错误：{exc}", err=True)
         sys.exit(2)
     for path in written:
-        click.echo(str(path.relative_to(project.root)) if path.is_relative_to(project.root) else str(path))
+        click.echo(_shown(path))
     _print_warnings(warnings)
     click.echo(f"已转入 {len(written)} 份记录，均标为草稿：核对后删去“草稿”，并更新金额（上年数会从 {old} 年的记录读取）。")
 
