@@ -146,6 +146,9 @@ def _once(year, units, every, formats, data_dir, out_dir, check, as_json, strict
     elapsed = time.perf_counter() - started
     for path in written:
         click.echo(_shown(path))
+    for folder, loaded in the_plan.budgets.items():
+        names = loaded.view.functions
+        click.echo(f"{folder}：科目名称取自 {names.year} 年科目表（data/classifications/{names.year}/）。")
     click.echo(
         f"已生成 {len(written)} 个文件，用时 {elapsed:.1f} 秒"
         f"（排版 {stats.laid_out} 个部分，复用缓存 {stats.reused} 个，{jobs} 个进程）。"

@@ -250,15 +250,15 @@ def validation_problems(exc: ValidationError, source: Source) -> list[Problem]:
         if kind == "literal_error":
             expected = error.get("ctx", {}).get("expected", "")
             message += f"，可选：{expected}"
+        code = {"missing": "E111", "extra_forbidden": "E112", "string_too_long": "E118"}.get(kind, "E110")
+        if kind in ("decimal_parsing", "decimal_type", "finite_number") or "金额" in message:
+            code = "E113"
         last = str(loc[-1]) if loc else ""
         if kind == "extra_forbidden" and last.isdigit():
             # {一般公共预算: 1,500,000} splits at the commas: "500" and "000" become keys
             message += "。在 { } 里逗号是分隔符：金额请不写千位逗号（1500000），或加引号（\"1,500,000\"）"
         if last == "科目" and kind in ("string_type", "string_pattern_mismatch") and isinstance(error.get("input"), int):
             message = f"科目编码请加引号，如 \"{error.get('input')}\"（不加引号会被当成数字）"
-        code = {"missing": "E111", "extra_forbidden": "E112", "string_too_long": "E118"}.get(kind, "E110")
-        if kind in ("decimal_parsing", "decimal_type", "finite_number") or "金额" in message:
-            code = "E113"
         problems.append(source.problem(loc, code, f"{_field_name(loc)}：{message}"))
     return problems
 
