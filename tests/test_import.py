@@ -137,3 +137,22 @@ def test_new_year_carries_the_unit_as_a_draft(workspace):
     assert "比2023年预算持平" in "".join(page.extract_text() for page in pdf.pages).replace("\n", "")
     strict = cli("render", "--year", 2024, "--unit", UNIT, "--strict")
     assert strict.exit_code == 1 and "W120" in strict.output
+
+
+def test_unknown_codes_join_the_project_classification_marked_unchecked(workspace, tmp_path):
+    path = tmp_path / "单位.xlsx"
+    _unit_workbook(path)
+    wb = openpyxl.load_workbook(path)
+    for sheet, cell in (("表3", "A7"), ("表5", "A3")):
+        wb[sheet][cell] = "2080150" if sheet == "表5" else "208 01 50"
+    wb["表8"]["A4"] = "302 77"
+    wb["表8"]["B4"] = "测试新款"
+    wb.save(path)
+    shutil.rmtree(workspace / "data" / "2023" / UNIT)
+    result = cli("import", "--year", 2023, "--unit", UNIT, path)
+    assert result.exit_code == 0, result.output
+    assert "经济分类科目 30277（测试新款）不在2023年科目表中" in result.output
+    economic = (workspace / "data" / "classifications" / "2023" / "经济分类.yaml").read_text(encoding="utf-8")
+    assert '"30277": 测试新款   # 未核对' in economic
+    record = (workspace / "data" / "2023" / UNIT / "budget.yaml").read_text(encoding="utf-8")
+    assert "请填写" in record and '科目: "30277"' in record

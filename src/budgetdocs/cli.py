@@ -226,7 +226,7 @@ def import_command(year: int, unit: str, data_dir: Optional[Path], force: bool, 
         if errors:
             click.echo(f"发现 {len(errors)} 个问题，没有写入任何记录。", err=True)
             sys.exit(1)
-        _check_names(project, year, imported)
+        _check_names(project, year, imported, files)
         leaves = leaves_of(imported)
         path = project.data / str(year) / target.folder / "budget.yaml"
         existing = path.read_text(encoding="utf-8") if path.is_file() else None
@@ -256,18 +256,36 @@ def import_command(year: int, unit: str, data_dir: Optional[Path], force: bool, 
         sys.exit(2)
 
 
-def _check_names(project: Project, year: int, imported) -> None:
-    """The names the tables print against the year's classification: warnings only."""
-    from .budget import load_classification
+def _check_names(project: Project, year: int, imported, files: tuple[Path, ...]) -> None:
+    """The names the tables print against the year's classification.
+
+    A code printed under another name is a warning; a code the classification lacks is
+    added to the project's own classification file for that year, marked 未核对 (not
+    checked), with a warning, so that the render can name it and a person can check it.
+    """
+    from .budget import classification_year
 
     folder = project.data / "classifications"
-    tables = {kind: load_classification(folder, year, kind, project.root) for kind in ("功能分类", "经济分类")}
-    for code, (kind, name) in sorted(imported.names.items()):
-        known = tables[kind].name(code)
-        if known is None:
-            click.echo(f"警告 {kind}科目 {code}（{name}）不在{tables[kind].year}年科目表中：请核对后加入 data/classifications/{tables[kind].year}/{kind}.yaml", err=True)
-        elif name and known != name:
-            click.echo(f"警告 {kind}科目 {code} 在表格中名为“{name}”，{tables[kind].year}年科目表中为“{known}”", err=True)
+    chosen = classification_year(folder, year)
+    added: dict[str, list[str]] = {}
+    for kind in ("功能分类", "经济分类"):
+        path = folder / str(chosen) / f"{kind}.yaml"
+        from .loader import read_mapping
+
+        known = {str(k): str(v) for k, v in read_mapping(path, project.root)[0].items()}
+        for code, (table_kind, name) in sorted(imported.names.items()):
+            if table_kind != kind:
+                continue
+            if code not in known and name:
+                added.setdefault(kind, []).append(f'"{code}": {name}   # 未核对：由 budgetdocs import 从 {"、".join(f.name for f in files)} 加入')
+                click.echo(f"警告 {kind}科目 {code}（{name}）不在{chosen}年科目表中，已加入 {_shown(path)}（标为未核对，请核对名称）", err=True)
+            elif name and known.get(code) != name:
+                click.echo(f"警告 {kind}科目 {code} 在表格中名为“{name}”，{chosen}年科目表中为“{known.get(code)}”", err=True)
+    for kind, lines in added.items():
+        path = folder / str(chosen) / f"{kind}.yaml"
+        text = path.read_text(encoding="utf-8")
+        text = text if text.endswith("\n") else text + "\n"
+        write_all([Output(path, (text + "\n".join(lines) + "\n").encode("utf-8"))], project.data)
 
 
 @budgetdocs.command("new-year")
