@@ -333,7 +333,8 @@ def form_documents(year: int, unit: Unit, forms: list[LoadedForm]) -> list[tuple
         title = f"{forms[0].form.name}绩效目标申报表"
         return [(f"绩效目标申报表-{_display_stem(forms[0])}", {"title": title, "forms": items, "cover": None, "sample": sample, "draft": draft, "author": unit.full_name})]
     title = f"{unit.full_name}{year}年度项目绩效目标汇总表"
-    return [(f"{year}年度项目绩效目标汇总表", {"title": title, "forms": items, "cover": title, "sample": sample, "draft": draft, "author": unit.full_name})]
+    return [(f"{year}年度项目绩效目标汇总表", {"title": title, "forms": items, "cover": title, "cover_phrases": [unit.full_name, f"{year}年度项目绩效目标汇总表"],
+                                     "sample": sample, "draft": draft, "author": unit.full_name})]
 
 
 def _key_project_file(project: Project, year: int, ref: str) -> Optional[Path]:

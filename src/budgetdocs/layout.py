@@ -120,6 +120,11 @@ class FolderLoader(FileSystemLoader):
         return source, filename, uptodate
 
 
+def phrases(parts) -> Markup:
+    """A title that may break only between its phrases (a unit's name is never cut)."""
+    return Markup("").join(Markup('<span class="nb">{}</span>').format(part) for part in parts)
+
+
 def _template_line(tb) -> str:
     """``file:line: `` of the innermost template frame of a traceback ('' if none)."""
     where = ""
@@ -154,6 +159,7 @@ def make_environment(user_templates: Optional[Path] = None) -> ImmutableSandboxe
     env.globals["wan1"] = wan1
     env.globals["change"] = change
     env.globals["numbered"] = numbered
+    env.globals["phrases"] = phrases
     return env
 
 

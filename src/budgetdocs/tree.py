@@ -116,6 +116,7 @@ class Section:
     sheet: str
     blocks: list[Block] = field(default_factory=list)
     front: bool = False  # cover or contents: no page number
+    starts_with_front: bool = False  # a sheet that opens with the cover (XLSX grouping)
 
 
 @dataclass

@@ -62,9 +62,12 @@ CELL_STYLE = ("BD Cell", 10.5, False, "left", SERIF)
 
 # Page geometry in millimetres: (width, height, top, right, bottom, left), after style.css.
 PAGES = {
-    "portrait": (210, 297, 37, 26, 35, 28),
-    "landscape": (297, 210, 28, 37, 26, 35),
+    "portrait": (210, 297, 37, 26, 30, 28),
+    "landscape": (297, 210, 28, 37, 21, 35),
 }
+# The bottom margins are 5 mm smaller than the PDF's (35 and 26 mm): Word and LibreOffice
+# set the same text a little taller than WeasyPrint, and the DOCX breaks its tables where
+# the PDF does, so each PDF page's content must fit a Word page with room to spare.
 TWIPS_PER_MM = 1440 / 25.4
 
 

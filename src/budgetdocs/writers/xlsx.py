@@ -93,7 +93,7 @@ def _put_text(cell, text: str) -> None:
         cell.quotePrefix = True
 
 
-def _write_section(ws, section: Section, sample: bool, draft: bool = False) -> None:
+def _write_section(ws, section: Section, sample: bool, draft: bool = False, first_numbered: bool = False) -> None:
     tables = [b for b in section.blocks if isinstance(b, Table)]
     ncols = max((t.col_count for t in tables), default=1)
     total = SHEET_WIDTH[section.orientation]
@@ -154,7 +154,10 @@ def _write_section(ws, section: Section, sample: bool, draft: bool = False) -> N
             width = sum(col_units[left - 1 : right])
             size, need = _fit(c.paragraphs, width, 409 * c.rowspan)
             cell.font = Font(name=SERIF, size=size)
-            cell.alignment = Alignment(horizontal=c.align, vertical="center", wrap_text=True)
+            # a label merged over many rows sits at their top: where a printed page
+            # cuts the merge, the label is on the page where it starts, never clipped
+            vertical = "top" if c.rowspan > 2 else "center"
+            cell.alignment = Alignment(horizontal=c.align, vertical=vertical, wrap_text=True)
             for rr in range(top, top + c.rowspan):
                 for cc in range(left, right + 1):
                     if block.ruled:
@@ -195,6 +198,19 @@ def _write_section(ws, section: Section, sample: bool, draft: bool = False) -> N
         ws.print_title_rows = f"{print_rows[0]}:{print_rows[1]}"
     if not section.front:  # the cover carries no page number, as in the PDF
         ws.oddFooter.center.text = "— &P —"
+    if section.starts_with_front and not section.front:
+        # the sheet opens with the cover: its first page has no number and the next is 1
+        ws.HeaderFooter.differentFirst = True
+        ws.page_setup.firstPageNumber = 0
+        ws.page_setup.useFirstPageNumber = True
+        for part in ("left", "right"):
+            text = getattr(ws.oddFooter, part).text
+            if text:
+                getattr(ws.firstFooter, part).text = text
+                getattr(ws.firstFooter, part).color = "C00000"
+    elif first_numbered:
+        ws.page_setup.firstPageNumber = 1  # after an unnumbered cover sheet
+        ws.page_setup.useFirstPageNumber = True
     if sample:
         ws.oddFooter.right.text = "示例"
         ws.oddFooter.right.color = "C00000"
@@ -223,6 +239,7 @@ def _sheets(sections: list[Section]) -> list[Section]:
             grouped[key].front = grouped[key].front and section.front
         else:
             grouped[key] = Section(section.orientation, key, list(section.blocks), front=section.front)
+            grouped[key].starts_with_front = section.front
     return list(grouped.values())
 
 
@@ -231,9 +248,12 @@ def write_xlsx(document: Document, date: datetime) -> bytes:
     wb = Workbook()
     wb.remove(wb.active)
     used: set[str] = set()
+    after_cover = False
     for section in _sheets(document.sections):
         ws = wb.create_sheet(_sheet_title(section.sheet or "Sheet", used))
-        _write_section(ws, section, document.sample, document.draft)
+        _write_section(ws, section, document.sample, document.draft, first_numbered=after_cover)
+        after_cover = section.front
+
     wb.properties.creator = document.author
     wb.properties.title = document.title
     wb.properties.created = date
