@@ -40,7 +40,10 @@ def test_docx_structure(project):
     root = docx_xml(data)
     tables = root.findall(f".//{W}tbl")
     assert len(tables) == 2  # the project block and the indicator block, drawn as one grid
-    assert tables[0].getnext() is tables[1]  # no paragraph between: Word joins them
+    # a one-point paragraph between them: each keeps its own grid in every word processor
+    spacer = tables[0].getnext()
+    assert spacer.tag == f"{W}p" and spacer.getnext() is tables[1]
+    assert spacer.find(f"{W}pPr/{W}spacing").get(f"{W}line") == "20"
     grid = [int(c.get(f"{W}w")) for c in tables[0].iter(f"{W}gridCol")]
     assert len(grid) == 6 and abs(sum(grid) - 8844) < 6  # 156 mm text block, explicit widths
     assert [int(c.get(f"{W}w")) for c in tables[1].iter(f"{W}gridCol")][3] > grid[3]  # 三级指标 wide

@@ -199,15 +199,17 @@ def _paragraph_xml(block: Paragraph, style_id: str, text_width: int, pages: Opti
     return f'<w:p xmlns:w="{W_NS}"><w:pPr>{ppr}</w:pPr>{runs}</w:p>'
 
 
-KEEP_MERGE = 8  # a merged label of at most this many rows keeps its rows on one page
+KEEP_MERGE = 20  # a merged label of at most this many rows keeps its rows on one page
 
 
 def _kept_rows(table: Table) -> set[int]:
     """Rows whose paragraphs keep with the next row: label rows, and all but the last
-    row of a short merge (so a 二级 group and its label start on the same page)."""
+    row of a merge under a 一级/二级 label (so where Word must break a page the PDF did
+    not, it breaks between groups, and the next group starts with its label).  The
+    block labels of the first column span whole pages and are left out."""
     kept = set(table.keep)
     for cell in table.cells:
-        if 1 < cell.rowspan <= KEEP_MERGE:
+        if cell.col > 0 and 1 < cell.rowspan <= KEEP_MERGE:
             kept.update(range(cell.row, cell.row + cell.rowspan - 1))
     return kept
 
@@ -433,9 +435,9 @@ def write_docx(document: Document, date: datetime, pages: Optional[dict[str, int
                 element = last
             anchor.addprevious(element)
             last_of_document = index == len(document.sections) - 1 and position == len(section.blocks) - 1
-            following = section.blocks[position + 1] if position + 1 < len(section.blocks) else None
-            joined_next = isinstance(following, Table) and following.joined  # Word draws the two as one grid
-            if isinstance(block, Table) and not joined_next and (position < len(section.blocks) - 1 or last_of_document):
+            # (a "joined" table gets the one-point paragraph too: LibreOffice would merge two
+            # adjacent tables into one grid and misplace the second one's columns)
+            if isinstance(block, Table) and (position < len(section.blocks) - 1 or last_of_document):
                 # Word needs a paragraph between two tables and after the last one
                 # (a section's last table is followed by its section-break paragraph).
                 anchor.addprevious(parse_xml(SPACER.format(ns=W_NS, style=ids["cell"])))
