@@ -156,3 +156,10 @@ def test_unknown_codes_join_the_project_classification_marked_unchecked(workspac
     assert '"30277": 测试新款   # 未核对' in economic
     record = (workspace / "data" / "2023" / UNIT / "budget.yaml").read_text(encoding="utf-8")
     assert "请填写" in record and '科目: "30277"' in record
+
+
+def test_a_folder_copied_by_hand_is_noticed(workspace):
+    """Copying 2023 to 2024 without new-year: the forms' dates say so (W122)."""
+    shutil.copytree(workspace / "data" / "2023" / UNIT, workspace / "data" / "2024" / UNIT)
+    result = cli("check", "--year", 2024, "--unit", UNIT)
+    assert "W122" in result.output and "早于2024年" in result.output, result.output

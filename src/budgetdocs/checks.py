@@ -45,6 +45,13 @@ def check_form(loaded: LoadedForm) -> list[Problem]:
             problems.append(source.problem((key,), "E212", f"{key}“{text}”不是可识别的日期（如 2023-01-01、2023.1.1、2023年1月1日）"))
     if start and end and start > end:
         problems.append(source.problem((start_key,), "E213", f"{start_key} {form.start} 晚于 {end_key} {form.end}"))  # type: ignore[attr-defined]
+    if end and end.year < loaded.year:
+        # a project that ended before the budget year: usually a folder copied from last year
+        problems.append(
+            source.problem(
+                (end_key,), "W122", f"{end_key} {form.end} 早于{loaded.year}年：这是上一年的记录吗？（转入新年度请用 budgetdocs new-year）", "warning"  # type: ignore[attr-defined]
+            )
+        )
     if isinstance(form, Form2017) and form.subprojects and form.year_budget is not None:
         total = form.subproject_total
         if total != form.year_budget:
