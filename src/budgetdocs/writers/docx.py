@@ -10,7 +10,9 @@ pick other faces.
 from __future__ import annotations
 
 import io
+import math
 import re
+import unicodedata
 import zlib
 from datetime import datetime
 from typing import Optional
@@ -214,6 +216,48 @@ def _kept_rows(table: Table) -> set[int]:
     return kept
 
 
+CELL_MARGINS = 170  # twips, left + right (tblCellMar)
+NO_LINE_START = set("、。，；：？！）》」』”’%")
+EM = 210  # twips per full-width character at the cells' 10.5 pt
+SLACK = 1.06  # Word and LibreOffice set CJK a little wider than its em
+
+
+def _tokens(text: str) -> list[tuple[str, float]]:
+    """Unbreakable pieces of a cell text and their widths in em: a CJK character is one
+    piece, a run of Latin letters or digits (a number, 2023年's digits) is one."""
+    pieces: list[tuple[str, float]] = []
+    for match in re.finditer(r"[A-Za-z0-9.,%+\-/]+|.", text):
+        piece = match.group()
+        width = sum(1.0 if unicodedata.east_asian_width(ch) in ("W", "F") else 0.55 for ch in piece)
+        pieces.append((piece, width))
+    return pieces
+
+
+def balanced_lines(text: str, width: int) -> list[str]:
+    """A short cell text broken into lines of even length (at most three), so that Word
+    never leaves one character alone on the last line (``项目实施计/划``); longer texts,
+    and texts that fit one line, are left to the word processor."""
+    capacity = (width - CELL_MARGINS) / EM / SLACK
+    pieces = _tokens(text)
+    total = sum(w for _, w in pieces)
+    if capacity <= 1 or total <= capacity or total > 3 * capacity or " " in text:
+        return [text]
+    lines_needed = math.ceil(total / capacity)
+    target = total / lines_needed
+    lines, current, used = [], "", 0.0
+    for piece, w in pieces:
+        opening_ok = piece not in NO_LINE_START  # 、。）” never start a line
+        if current and opening_ok and (used + w > capacity or (used >= target - 0.01 and len(lines) < lines_needed - 1)):
+            lines.append(current)
+            current, used = "", 0.0
+        current += piece
+        used += w
+    lines.append(current)
+    if any(sum(w for _, w in _tokens(line)) > capacity for line in lines):
+        return [text]
+    return lines
+
+
 def _cell_xml(cell: Cell, width: int, style_id: str, merge: str, keep: bool = False) -> str:
     props = f'<w:tcW w:w="{width}" w:type="dxa"/>'
     if cell.colspan > 1:
@@ -229,8 +273,15 @@ def _cell_xml(cell: Cell, width: int, style_id: str, merge: str, keep: bool = Fa
     jc = {"left": "left", "center": "center", "right": "right"}[cell.align]
     paras = cell.paragraphs or [""]
     outline = '<w:outlineLvl w:val="0"/>' if "heading" in cell.classes else ""
+    def runs(text: str) -> str:
+        if not text:
+            return ""
+        if cell.value is not None or len(paras) > 1:
+            return _run_xml(text)
+        return "<w:r><w:br/></w:r>".join(_run_xml(line) for line in balanced_lines(text, width))
+
     body = "".join(
-        f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/>{keep_next}<w:jc w:val="{jc}"/>{outline}</w:pPr>{_run_xml(p) if p else ""}</w:p>'
+        f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/>{keep_next}<w:jc w:val="{jc}"/>{outline}</w:pPr>{runs(p)}</w:p>'
         for p in paras
     )
     return f"<w:tc><w:tcPr>{props}</w:tcPr>{body}</w:tc>"
