@@ -71,3 +71,45 @@ def test_assembled_pdf_pages_contents_and_bookmarks(tmp_path, monkeypatch):
     dests = reader.named_destinations
     linked = {reader.get_destination_page_number(dests[a.get_object()["/Dest"]]) + 1 for a in reader.pages[1]["/Annots"]}
     assert linked == set(physical.values())
+
+
+def test_one_font_program_per_face_and_a_single_runs_size(tmp_path, monkeypatch):
+    """The parts' subsets of a face become one (fontmerge): the assembled PDF is no larger
+    than 1.2× one WeasyPrint run of the same HTML, and its text extracts the same."""
+    from collections import Counter
+    from pathlib import Path as _Path
+
+    from budgetdocs.build import Project, documents, plan
+    from budgetdocs.layout import BUILTIN_TEMPLATES
+    from budgetdocs.writers.pdf import write_pdf
+    from conftest import DATA, REPO
+
+    monkeypatch.setenv("BUDGETDOCS_CACHE", str(tmp_path / "cache"))
+    project = Project(REPO, DATA, tmp_path / "out")
+    the_plan = plan(project, 2023, ["咨询服务中心"], False)
+    files, _ = __import__("budgetdocs.build", fromlist=["render_with_stats"]).render_with_stats(project, the_plan, ["pdf"], 2, True)
+    doc = next(d for d in documents(project, the_plan) if "单位预算" in d.stem)
+    ours = next(o.data for o in files if o.path.name == f"{doc.stem}.pdf")
+    single = write_pdf(doc.html, [BUILTIN_TEMPLATES], BUILTIN_TEMPLATES)
+    assert len(ours) <= 1.2 * len(single), (len(ours), len(single))
+    path = tmp_path / "a.pdf"
+    path.write_bytes(ours)
+    reader = PdfReader(str(path))
+    programs = Counter()
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            descriptor = font.get_object()["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+            program = descriptor.get("/FontFile3") or descriptor.get("/FontFile2")
+            programs[(str(font.get_object()["/BaseFont"]).split("+")[-1], program.idnum)] += 1
+    faces = Counter(face for face, _ in programs)
+    assert all(count == 1 for count in faces.values()), programs  # one program per face
+    # the text extracts exactly as from the per-part fonts
+    from budgetdocs import fontmerge
+
+    monkeypatch.setattr(fontmerge, "merge_fonts", lambda writer: 0)
+    monkeypatch.setenv("BUDGETDOCS_CACHE", str(tmp_path / "cache2"))
+    files, _ = __import__("budgetdocs.build", fromlist=["render_with_stats"]).render_with_stats(project, the_plan, ["pdf"], 1, False)
+    unmerged = tmp_path / "b.pdf"
+    unmerged.write_bytes(next(o.data for o in files if o.path.name == f"{doc.stem}.pdf"))
+    assert pdf_text(path) == pdf_text(unmerged)
+    assert len(ours) < 0.5 * unmerged.stat().st_size

@@ -226,6 +226,12 @@ def assemble(
         raise RenderError(f"page overlay has {len(stamps)} pages for {len(writer.pages)} pages of content")
     for page, stamp in zip(writer.pages, stamps):
         page.merge_page(stamp)
+    for page in writer.pages:  # stamping leaves the pages' content uncompressed
+        page.compress_content_streams()
+    # one font program per face for the whole document, not one per part
+    from .fontmerge import merge_fonts
+
+    merge_fonts(writer)
 
     def add(items, offset: int, parent=None) -> None:
         for label, (page, _x, _y), children, _state in items:
@@ -243,6 +249,12 @@ def assemble(
     writer._root_object[NameObject("/Lang")] = TextStringObject("zh-CN")
     out = io.BytesIO()
     writer.write(out)
+    # written once more from what is reachable: the parts' own font programs, now
+    # replaced by one per face, are left behind
+    compact = PdfWriter(clone_from=io.BytesIO(out.getvalue()))
+    compact._ID = writer._ID
+    out = io.BytesIO()
+    compact.write(out)
     return out.getvalue()
 
 

@@ -1,0 +1,219 @@
+"""Take an assembled PDF whose parts each embed their own subset of a face; give it one
+font program per face, covering every glyph any page uses.
+
+Each part is laid out by its own WeasyPrint run, which embeds a subset of every face
+it uses: a 21-page disclosure in 14 parts carried 14 copies of the serif face.  The
+subsets keep the original glyph ids (HarfBuzz ``RETAIN_GIDS``) and WeasyPrint names a
+face by its font description, so the same face has the same ``/BaseFont`` in every
+part and the same glyph id means the same glyph.  For each face used by more than one
+part this makes one subset of the installed font (found through fontconfig) for the
+union of the glyph ids, merges the widths (``/W``) and the Unicode maps
+(``/ToUnicode``), and points every part's font dictionary at them.  The pages' text
+is untouched, so it extracts and copies exactly as before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import subprocess
+from functools import lru_cache
+from typing import Optional
+
+from pypdf import PdfWriter
+from pypdf.generic import (
+    ArrayObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    FloatObject,
+    NameObject,
+    NumberObject,
+)
+
+# Tables WeasyPrint drops from its subsets (no use in a PDF).
+DROP_TABLES = ("BASE", "DSIG", "EBDT", "EBLC", "EBSC", "GPOS", "GSUB", "JSTF", "LTSH", "PCLT", "SVG ")
+_BFCHAR = re.compile(rb"<([0-9a-fA-F]{4})>\s*<([0-9a-fA-F]+)>")
+
+
+@lru_cache(maxsize=16)
+def _installed(family: str, style: str) -> Optional[tuple[str, int]]:
+    """(file, face index) of an installed face, from fontconfig."""
+    try:
+        found = subprocess.run(
+            ["fc-match", "-f", "%{file}|%{index}", f"{family}:style={style}"], capture_output=True, text=True, timeout=10
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    path, _, index = found.partition("|")
+    return (path, int(index or 0)) if path else None
+
+
+def _face_names(font_program: bytes) -> tuple[str, str]:
+    """(family, style) the embedded subset names itself (name table IDs 16/17, else 1/2)."""
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    names = TTFont(io.BytesIO(font_program), lazy=True)["name"]
+    family = names.getDebugName(16) or names.getDebugName(1) or ""
+    style = names.getDebugName(17) or names.getDebugName(2) or "Regular"
+    return family, style
+
+
+@lru_cache(maxsize=16)
+def _blob(path: str):
+    import uharfbuzz as hb
+
+    return hb.Blob.from_file_path(path)
+
+
+def subset(path: str, index: int, glyphs: frozenset[int]) -> bytes:
+    """The face's subset for ``glyphs``, made as WeasyPrint makes its own: glyph ids kept,
+    charstrings desubroutinized, layout tables dropped, no hinting."""
+    import uharfbuzz as hb
+
+    face = hb.Face(_blob(path), index)
+    first = hb.SubsetInput()
+    for gid in sorted(glyphs):
+        first.glyph_set.add(gid)
+    first.flags = hb.SubsetFlags.RETAIN_GIDS | hb.SubsetFlags.PASSTHROUGH_UNRECOGNIZED | hb.SubsetFlags.DESUBROUTINIZE
+    for tag in DROP_TABLES:
+        first.drop_table_tag_set.add(hb.ot_tag_from_string(tag) if hasattr(hb, "ot_tag_from_string") else _tag(tag))
+    kept = hb.subset(face, first)
+    second = hb.SubsetInput()
+    for gid in range(max(glyphs) + 1):  # drop the empty glyphs after the last one used
+        second.glyph_set.add(gid)
+    second.flags = hb.SubsetFlags.PASSTHROUGH_UNRECOGNIZED | hb.SubsetFlags.DESUBROUTINIZE | hb.SubsetFlags.NO_HINTING
+    return hb.subset(kept, second).blob.data
+
+
+def _tag(name: str) -> int:
+    value = 0
+    for ch in name.ljust(4)[:4]:
+        value = (value << 8) | ord(ch)
+    return value
+
+
+def _widths(array) -> dict[int, float]:
+    """A /W array ([first [w w …] first last w …]) as glyph → width."""
+    widths: dict[int, float] = {}
+    items = list(array)
+    i = 0
+    while i < len(items):
+        first = int(items[i])
+        following = items[i + 1].get_object() if hasattr(items[i + 1], "get_object") else items[i + 1]
+        if isinstance(following, list):
+            for offset, width in enumerate(following):
+                widths[first + offset] = float(width)
+            i += 2
+        else:
+            for gid in range(first, int(following) + 1):
+                widths[gid] = float(items[i + 2])
+            i += 3
+    return widths
+
+
+def _width_array(widths: dict[int, float]) -> ArrayObject:
+    out = ArrayObject()
+    current: Optional[ArrayObject] = None
+    for gid in sorted(widths):
+        if current is None or gid - 1 not in widths:
+            current = ArrayObject()
+            out.append(NumberObject(gid))
+            out.append(current)
+        value = widths[gid]
+        current.append(NumberObject(int(value)) if value == int(value) else FloatObject(value))
+    return out
+
+
+def _to_unicode(stream) -> dict[int, bytes]:
+    return {int(g, 16): u.lower() for g, u in _BFCHAR.findall(stream.get_data())}
+
+
+def _cmap(mapping: dict[int, bytes]) -> DecodedStreamObject:
+    lines = [
+        b"/CIDInit /ProcSet findresource begin", b"12 dict begin", b"begincmap",
+        b"/CIDSystemInfo", b"<< /Registry (Adobe)", b"/Ordering (UCS)", b"/Supplement 0", b">> def",
+        b"/CMapName /Adobe-Identity-UCS def", b"/CMapType 2 def",
+        b"1 begincodespacerange", b"<0000> <ffff>", b"endcodespacerange",
+    ]
+    items = sorted(mapping.items())
+    for start in range(0, len(items), 100):
+        batch = items[start : start + 100]
+        lines.append(f"{len(batch)} beginbfchar".encode())
+        lines.extend(b"<%04x> <%s>" % (gid, text) for gid, text in batch)
+        lines.append(b"endbfchar")
+    lines += [b"endcmap", b"CMapName currentdict /CMap defineresource pop", b"end", b"end"]
+    stream = DecodedStreamObject()
+    stream.set_data(b"\n".join(lines))
+    return stream
+
+
+def merge_fonts(writer: PdfWriter) -> int:
+    """One font program per face in ``writer``; returns how many faces were merged.
+
+    A face that cannot be found installed (or is not a CID font from WeasyPrint) keeps
+    its per-part subsets: the PDF is still right, only larger.
+    """
+    groups: dict[str, list[DictionaryObject]] = {}
+    for page in writer.pages:
+        resources = page.get("/Resources")
+        fonts = resources.get_object().get("/Font") if resources is not None else None
+        for ref in (fonts.get_object().values() if fonts is not None else ()):
+            font = ref.get_object()
+            if font.get("/Subtype") == "/Type0" and "/DescendantFonts" in font and "/ToUnicode" in font:
+                groups.setdefault(str(font["/BaseFont"]), [])
+                if not any(f is font for f in groups[str(font["/BaseFont"])]):
+                    groups[str(font["/BaseFont"])].append(font)
+    merged = 0
+    for name, fonts in sorted(groups.items()):
+        cids = [f["/DescendantFonts"][0].get_object() for f in fonts]
+        descriptors = [c["/FontDescriptor"].get_object() for c in cids]
+        key = "/FontFile3" if "/FontFile3" in descriptors[0] else "/FontFile2"
+        programs = {id(d[key].get_object()): d[key].get_object() for d in descriptors if key in d}
+        if len(programs) < 2:
+            continue
+        family, style = _face_names(next(iter(programs.values())).get_data())
+        installed = _installed(family, style)
+        if installed is None:
+            continue
+        widths: dict[int, float] = {}
+        for cid in cids:
+            widths.update(_widths(cid["/W"]))
+        mapping: dict[int, bytes] = {}
+        for font in fonts:
+            mapping.update(_to_unicode(font["/ToUnicode"].get_object()))
+        glyphs = frozenset(widths) | frozenset(mapping) | {0}
+        data = subset(installed[0], installed[1], glyphs)
+        tag = "".join(chr(65 + b % 26) for b in hashlib.sha256(name.encode() + data).digest()[:6])
+        base = NameObject("/" + tag + "+" + name.split("+", 1)[-1])
+        raw = DecodedStreamObject()
+        raw.set_data(data)
+        program = raw.flate_encode()
+        template = next(iter(programs.values()))
+        if "/Subtype" in template:
+            program[NameObject("/Subtype")] = template["/Subtype"]
+        if "/Length1" in template:
+            program[NameObject("/Length1")] = NumberObject(len(data))
+        program_ref = writer._add_object(program)
+        descriptor = DictionaryObject(descriptors[0])
+        descriptor[NameObject("/FontName")] = base
+        descriptor[NameObject(key)] = program_ref
+        descriptor.pop(NameObject("/CIDSet"), None)
+        box = [list(map(float, d["/FontBBox"])) for d in descriptors]
+        descriptor[NameObject("/FontBBox")] = ArrayObject(
+            FloatObject(v) for v in (min(b[0] for b in box), min(b[1] for b in box), max(b[2] for b in box), max(b[3] for b in box))
+        )
+        descriptor_ref = writer._add_object(descriptor)
+        cid = DictionaryObject(cids[0])
+        cid[NameObject("/BaseFont")] = base
+        cid[NameObject("/W")] = _width_array(widths)
+        cid[NameObject("/FontDescriptor")] = descriptor_ref
+        cid_ref = writer._add_object(cid)
+        to_unicode_ref = writer._add_object(_cmap(mapping).flate_encode())
+        for font in fonts:
+            font[NameObject("/BaseFont")] = base
+            font[NameObject("/DescendantFonts")] = ArrayObject([cid_ref])
+            font[NameObject("/ToUnicode")] = to_unicode_ref
+        merged += 1
+    return merged
