@@ -38,11 +38,12 @@ def wan(text: str) -> Decimal:
 
 
 class Tables:
-    """The nine tables of a rendered XLSX, by position (sheet 0 is 说明)."""
+    """The nine tables of a rendered XLSX, by position (after the 封面 and 说明 sheets)."""
 
     def __init__(self, path: Path):
         wb = openpyxl.load_workbook(path)
-        self.sheets = [[list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets[1:10]]
+        tables = [ws for ws in wb.worksheets if ws.title not in ("封面", "说明")][:9]
+        self.sheets = [[list(r) for r in ws.iter_rows(values_only=True)] for ws in tables]
         self.titles = [next(r[0] for r in sheet if r[0] and "年" in str(r[0]) and str(r[0]).endswith("表")) for sheet in self.sheets]
 
     def total(self, n: int) -> list:

@@ -210,6 +210,8 @@ def _kept_rows(table: Table) -> set[int]:
     not, it breaks between groups, and the next group starts with its label).  The
     block labels of the first column span whole pages and are left out."""
     kept = set(table.keep)
+    if table.row_count - table.header_rows > 3:
+        kept.add(table.row_count - 2)  # the last row never stands alone on a page
     for cell in table.cells:
         if cell.col > 0 and 1 < cell.rowspan <= KEEP_MERGE:
             kept.update(range(cell.row, cell.row + cell.rowspan - 1))
