@@ -163,3 +163,15 @@ def test_a_folder_copied_by_hand_is_noticed(workspace):
     shutil.copytree(workspace / "data" / "2023" / UNIT, workspace / "data" / "2024" / UNIT)
     result = cli("check", "--year", 2024, "--unit", UNIT)
     assert "W122" in result.output and "早于2024年" in result.output, result.output
+
+
+def test_table_1_disagreeing_with_table_3_is_reported(workspace):
+    assert cli("render", "--year", 2023, "--unit", UNIT, "--format", "xlsx", "--jobs", 1).exit_code == 0
+    path = workspace / "output" / "2023" / UNIT / f"2023年{UNIT}单位预算.xlsx"
+    wb = openpyxl.load_workbook(path)
+    ws = wb["预算单位财务收支预算总表"]
+    cell = next(c for row in ws.iter_rows() for c in row if c.value == "收入总计")
+    ws.cell(row=cell.row, column=cell.column + 1).value = 1.0
+    wb.save(path)
+    problems = read_workbooks([path]).problems
+    assert any(p.code == "E402" and "收入总计" in p.message and p.file.startswith(path.name + "!预算单位财务收支预算总表!") for p in problems), problems

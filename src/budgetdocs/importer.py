@@ -222,9 +222,25 @@ def _three_public(grid: list[list], sheet: str, where: str, problems: list[Probl
     return {"因公出国境费": abroad, "公务接待费": reception, "公务用车购置费": purchase, "公务用车运行费": running}, office
 
 
+def _grand_totals(grid: list[list], sheet: str, where: str) -> dict[str, tuple[Decimal, str]]:
+    """收入总计 and 支出总计 of table 1 or 4: the first amount right of each label."""
+    found: dict[str, tuple[Decimal, str]] = {}
+    for r, row in enumerate(grid):
+        for c, value in enumerate(row):
+            label = _text(value)
+            if label in ("收入总计", "支出总计") and label not in found:
+                for cc in range(c + 1, len(row)):
+                    number = amount(row[cc])
+                    if row[cc] is not None and number is not None:
+                        found[label] = (number, f"{where}!{sheet}!{_cell(r, cc)}")
+                        break
+    return found
+
+
 def read_workbooks(paths: list[Path], root: Optional[Path] = None) -> Imported:
     """Read every budget table in the workbooks and derive the record's leaves."""
     result = Imported()
+    totals: dict[str, dict[str, tuple[Decimal, str]]] = {}
     tables: dict[str, Table] = {}
     where_of: dict[str, str] = {}
     for path in paths:
@@ -245,7 +261,8 @@ def read_workbooks(paths: list[Path], root: Optional[Path] = None) -> Imported:
                     result.three_public, result.running_cost = found
                 continue
             if kind in ("summary", "fiscal"):
-                continue  # totals only: checked through the other tables
+                totals[kind] = _grand_totals(grid, ws.title, where)  # checked against the other tables below
+                continue
             table = read_table(grid, kind, ws.title, where, result.problems)
             if table is not None:
                 _check_subtotals(table, where, result.problems)
@@ -295,6 +312,14 @@ def read_workbooks(paths: list[Path], root: Optional[Path] = None) -> Imported:
             if len(code) == 7 and code not in spending.rows:
                 result.problems.append(Problem(f"{where_of[kind]}!{fund.sheet}!{fund.cells[code]}", 0, 0, "E403",
                                                f"{code} 在{fund.sheet}中有金额，但支出预算总表没有这一项"))
+    spending_total = sum((v[0] for c, v in spending.rows.items() if len(c) == 7), ZERO)
+    fiscal_total = sum(
+        (v[0] for kind in FUND_TABLES if tables.get(kind) for c, v in tables[kind].rows.items() if len(c) == 7), ZERO
+    )
+    for kind, expected, what in (("summary", spending_total, "支出预算总表的合计"), ("fiscal", fiscal_total, "三张功能分类预算表的合计")):
+        for label, (value, where_cell) in totals.get(kind, {}).items():
+            if value != expected:
+                result.problems.append(Problem(where_cell, 0, 0, "E402", f"{label} {value:,} 不等于{what} {expected:,}"))
     economic = tables.get("economic")
     if economic is not None:
         for code, (total, personnel, public) in economic.rows.items():
