@@ -89,6 +89,8 @@ def xlsx_cells(data: bytes, tree) -> list[tuple[str, int, int]]:
                 rs, cs = merges.get((x.row, x.column), (1, 1))
                 value = x.value
                 text = "" if value is None else (str(value) if isinstance(value, str) else None)
+                if text and "\n" in text and "\n" not in cell.text:
+                    text = text.replace("\n", "")  # a label the writer broke into even lines
                 if text is None:
                     text = cell.text  # numbers: compared by value below
                     assert cell.value == Decimal(str(value))

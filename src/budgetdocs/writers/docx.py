@@ -10,9 +10,7 @@ pick other faces.
 from __future__ import annotations
 
 import io
-import math
 import re
-import unicodedata
 import zlib
 from datetime import datetime
 from typing import Optional
@@ -26,6 +24,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 from ..tree import Cell, Document, Paragraph, Table
+from .linebreak import even_lines
 from .zipfix import fix_package
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -219,45 +218,12 @@ def _kept_rows(table: Table) -> set[int]:
 
 
 CELL_MARGINS = 170  # twips, left + right (tblCellMar)
-NO_LINE_START = set("、。，；：？！）》」』”’%")
 EM = 210  # twips per full-width character at the cells' 10.5 pt
-SLACK = 1.06  # Word and LibreOffice set CJK a little wider than its em
-
-
-def _tokens(text: str) -> list[tuple[str, float]]:
-    """Unbreakable pieces of a cell text and their widths in em: a CJK character is one
-    piece, a run of Latin letters or digits (a number, 2023年's digits) is one."""
-    pieces: list[tuple[str, float]] = []
-    for match in re.finditer(r"[A-Za-z0-9.,%+\-/]+|.", text):
-        piece = match.group()
-        width = sum(1.0 if unicodedata.east_asian_width(ch) in ("W", "F") else 0.55 for ch in piece)
-        pieces.append((piece, width))
-    return pieces
 
 
 def balanced_lines(text: str, width: int) -> list[str]:
-    """A short cell text broken into lines of even length (at most three), so that Word
-    never leaves one character alone on the last line (``项目实施计/划``); longer texts,
-    and texts that fit one line, are left to the word processor."""
-    capacity = (width - CELL_MARGINS) / EM / SLACK
-    pieces = _tokens(text)
-    total = sum(w for _, w in pieces)
-    if capacity <= 1 or total <= capacity or total > 3 * capacity or " " in text:
-        return [text]
-    lines_needed = math.ceil(total / capacity)
-    target = total / lines_needed
-    lines, current, used = [], "", 0.0
-    for piece, w in pieces:
-        opening_ok = piece not in NO_LINE_START  # 、。）” never start a line
-        if current and opening_ok and (used + w > capacity or (used >= target - 0.01 and len(lines) < lines_needed - 1)):
-            lines.append(current)
-            current, used = "", 0.0
-        current += piece
-        used += w
-    lines.append(current)
-    if any(sum(w for _, w in _tokens(line)) > capacity for line in lines):
-        return [text]
-    return lines
+    """A short cell text of ``width`` twips broken into even lines (see :mod:`.linebreak`)."""
+    return even_lines(text, (width - CELL_MARGINS) / EM)
 
 
 def _cell_xml(cell: Cell, width: int, style_id: str, merge: str, keep: bool = False) -> str:

@@ -21,6 +21,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 
 from ..errors import RenderError
 from ..tree import Document, Paragraph, Section, Table
+from .linebreak import even_lines
 from .zipfix import fix_package
 
 SERIF = "仿宋_GB2312"
@@ -149,9 +150,13 @@ def _write_section(ws, section: Section, sample: bool, draft: bool = False, firs
             if c.value is not None:
                 cell.value = c.value
                 cell.number_format = c.number_format or "#,##0.00"
-            elif c.paragraphs:
-                _put_text(cell, c.text)
             width = sum(col_units[left - 1 : right])
+            if c.value is None and c.paragraphs:
+                text = c.text
+                if len(c.paragraphs) == 1 and (c.header or "center" in c.classes):
+                    # a label that wraps: even lines, never one character alone
+                    text = "\n".join(even_lines(text, (width - 1.5) / 2.0))
+                _put_text(cell, text)
             size, need = _fit(c.paragraphs, width, 409 * c.rowspan)
             cell.font = Font(name=SERIF, size=size)
             # a label merged over many rows sits at their top: where a printed page
