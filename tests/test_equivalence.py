@@ -14,7 +14,7 @@ from lxml import etree
 
 from budgetdocs.tree import Table, parse
 from budgetdocs.writers.docx import write_docx
-from budgetdocs.writers.xlsx import write_xlsx
+from budgetdocs.writers.xlsx import grid_map, write_xlsx
 from conftest import layout_html
 from test_golden import CASES
 
@@ -80,13 +80,17 @@ def xlsx_cells(data: bytes, tree) -> list[tuple[str, int, int]]:
     for ws, section in zip(wb.worksheets, tree.sections):
         merges = {(r.min_row, r.min_col): (r.max_row - r.min_row + 1, r.max_col - r.min_col + 1) for r in ws.merged_cells.ranges}
         row = 1
+        tables = [b for b in section.blocks if isinstance(b, Table)]
+        maps = grid_map(tables)[1] if tables else {}
         for index, block in enumerate(section.blocks):
             if not isinstance(block, Table):
                 row += 1
                 continue
+            bounds = maps[id(block)]
             for cell in block.cells:
-                x = ws.cell(row=row + cell.row, column=cell.col + 1)
+                x = ws.cell(row=row + cell.row, column=bounds[cell.col] + 1)
                 rs, cs = merges.get((x.row, x.column), (1, 1))
+                cs = cell.colspan if cs == bounds[cell.col + cell.colspan] - bounds[cell.col] else -cs  # spans the table's columns
                 value = x.value
                 text = "" if value is None else (str(value) if isinstance(value, str) else None)
                 if text and "\n" in text and "\n" not in cell.text:
@@ -94,7 +98,7 @@ def xlsx_cells(data: bytes, tree) -> list[tuple[str, int, int]]:
                 if text is None:
                     text = cell.text  # numbers: compared by value below
                     assert cell.value == Decimal(str(value))
-                out.append((text, rs, min(cs, cell.colspan) if cell.col + cell.colspan == block.col_count else cs))
+                out.append((text, rs, cs))
             following = section.blocks[index + 1] if index + 1 < len(section.blocks) else None
             row += block.row_count + (0 if isinstance(following, Table) and following.joined else 1)
     return out

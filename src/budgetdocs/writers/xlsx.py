@@ -94,17 +94,37 @@ def _put_text(cell, text: str) -> None:
         cell.quotePrefix = True
 
 
+def grid_map(tables: list[Table]) -> tuple[list[float], dict[int, list[int]]]:
+    """One sheet grid for tables of different column widths (a form's project block and
+    its indicator block): the union of their column bounds, as fractions of the width,
+    and for each table the sheet column index of each of its bounds."""
+    per_table = {}
+    for table in tables:
+        total, acc, bounds = sum(table.widths), 0.0, [0.0]
+        for width in table.widths:
+            acc += width
+            bounds.append(acc / total)
+        per_table[id(table)] = bounds
+    union: list[float] = []
+    for value in sorted(v for bounds in per_table.values() for v in bounds):
+        if not union or value - union[-1] > 0.003:  # bounds closer than 0.3% are one
+            union.append(value)
+    union[-1] = 1.0
+    nearest = lambda v: min(range(len(union)), key=lambda i: abs(union[i] - v))  # noqa: E731
+    return union, {key: [nearest(v) for v in bounds] for key, bounds in per_table.items()}
+
+
 def _write_section(ws, section: Section, sample: bool, draft: bool = False, first_numbered: bool = False) -> None:
     tables = [b for b in section.blocks if isinstance(b, Table)]
-    ncols = max((t.col_count for t in tables), default=1)
     total = SHEET_WIDTH[section.orientation]
     if tables:
-        widths = tables[0].widths + [tables[0].widths[-1]] * (ncols - tables[0].col_count)
-        scale = total / sum(widths)
-        col_units = [w * scale for w in widths]
+        fractions, maps = grid_map(tables)
+        col_units = [(b - a) * total for a, b in zip(fractions, fractions[1:])]
     else:
         total = min(total, TEXT_COLUMN_MAX)
         col_units = [total]
+        maps = {}
+    ncols = len(col_units)
     for index, units in enumerate(col_units, start=1):
         ws.column_dimensions[get_column_letter(index)].width = round(units, 2)
     row = 1
@@ -140,12 +160,10 @@ def _write_section(ws, section: Section, sample: bool, draft: bool = False, firs
         for r in range(block.row_count):
             heights.setdefault(first + r, LINE_HEIGHT + 4)
         deficits = []
+        bounds = maps[id(block)]
         for c in block.cells:
-            top, left = first + c.row, 1 + c.col
-            # A table narrower than the sheet stretches its last column.
-            right = left + c.colspan - 1
-            if c.col + c.colspan == block.col_count:
-                right = ncols
+            # the cell spans the sheet columns between its table's column bounds
+            top, left, right = first + c.row, bounds[c.col] + 1, bounds[c.col + c.colspan]
             cell = ws.cell(row=top, column=left)
             if c.value is not None:
                 cell.value = c.value
