@@ -23,7 +23,7 @@ from click.testing import CliRunner
 from budgetdocs.build import NAME_MAX, Output, WriteError, _check_target, write_all
 from budgetdocs.cli import main
 from budgetdocs.jobs import Cache, worker_count
-from conftest import DATA, REPO, write_record
+from conftest import DATA, write_record
 from test_units_loader import MINIMAL_2023
 
 

@@ -77,7 +77,6 @@ def test_one_font_program_per_face_and_a_single_runs_size(tmp_path, monkeypatch)
     """The parts' subsets of a face become one (fontmerge): the assembled PDF is no larger
     than 1.2× one WeasyPrint run of the same HTML, and its text extracts the same."""
     from collections import Counter
-    from pathlib import Path as _Path
 
     from budgetdocs.build import Project, documents, plan
     from budgetdocs.layout import BUILTIN_TEMPLATES

@@ -76,6 +76,17 @@ class ThreePublicYear(Record):
         """“三公”合计."""
         return self.abroad + self.reception + self.cars
 
+    def figures(self) -> dict[str, Decimal]:
+        """合计, each item and the 公务用车 split, by the names the narrative uses (万元)."""
+        return {
+            "total": self.total,
+            "abroad": self.abroad,
+            "reception": self.reception,
+            "cars": self.cars,
+            "car_purchase": self.car_purchase,
+            "car_running": self.car_running,
+        }
+
 
 class ThreePublicPrior(Record):
     """The prior year's “三公” figures (万元), typed where no prior-year record exists.

@@ -210,10 +210,7 @@ def _read_budget(project: Project, path: Path, year: int) -> tuple[BudgetView, S
 
 def form_money(loaded: LoadedForm) -> FormMoney:
     """A form's name and money for 绩效目标设置情况: 年度资金申请总额 (2023) or 项目当年预算."""
-    form = loaded.form
-    funds = getattr(form, "annual_funds", None)
-    amount = funds.total if funds is not None else (getattr(form, "year_budget", None) or Decimal(0))
-    return FormMoney(form.name, amount)
+    return FormMoney(loaded.form.name, loaded.form.money)
 
 
 def _load_budget(project: Project, path: Path, year: int, unit: Unit, own_forms: list[LoadedForm]) -> LoadedBudget:

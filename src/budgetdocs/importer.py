@@ -25,7 +25,7 @@ from typing import Optional
 
 import openpyxl
 
-from .budget_model import FISCAL_SOURCES, SOURCES
+from .budget_model import SOURCES
 from .errors import Problem
 
 ZERO = Decimal(0)

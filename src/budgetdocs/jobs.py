@@ -25,6 +25,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
+from .paginate import body_of
 from .pdfparts import Part, RenderedPart, assemble, front_pages, overlay_html, printed_numbers, split, toc_html, toc_part
 
 try:
@@ -348,14 +349,8 @@ def paginated_html(html: str, parts: list[Part], rendered: list[RenderedPart]) -
     """The document's layout as the PDF laid it out: each part's sections after
     pagination (the contents part as it was, its numbers come separately)."""
     head = html[: html.index("<body>") + len("<body>")] if "<body>" in html else html
-    body = "".join(done.sections if not part.is_toc and done.sections else _sections_of(part.html) for part, done in zip(parts, rendered))
+    body = "".join(done.sections if not part.is_toc and done.sections else body_of(part.html) for part, done in zip(parts, rendered))
     return f"{head}{body}</body></html>"
-
-
-def _sections_of(html: str) -> str:
-    from .paginate import body_of
-
-    return body_of(html)
 
 
 def _has_contents(html: str) -> bool:

@@ -174,6 +174,11 @@ class FormBase(Record):
     draft: bool = Field(default=False, alias="草稿", description="草稿（如 new-year 转入的记录）：每页标注“草稿”，--strict 时拒绝生成")
     name: ShortText = Field(alias="项目名称", min_length=1)
 
+    @property
+    def money(self) -> Decimal:
+        """元 the form asks for this year: 项目当年预算 (2017, 2020 editions)."""
+        return getattr(self, "year_budget", None) or Decimal(0)
+
 
 class Form2017(FormBase):
     """上海市财政支出项目绩效目标申报表 (2017 and 2019)."""
@@ -271,6 +276,11 @@ class AnnualFunds2023(Record):
 
 class Form2023(FormBase):
     """财政项目支出绩效目标申报表 (2023)."""
+
+    @property
+    def money(self) -> Decimal:
+        """元 the form asks for this year: 年度资金申请总额."""
+        return self.annual_funds.total
 
     nature: Text = Field(alias="项目性质")
     category: Text = Field(alias="项目类别")

@@ -246,14 +246,7 @@ def other_notes(
     basis = f"{py}年预算"
     out = Narrative()
     tp = budget.three_public
-    cur = {
-        "total": tp.current.total,
-        "abroad": tp.current.abroad,
-        "reception": tp.current.reception,
-        "cars": tp.current.cars,
-        "car_purchase": tp.current.car_purchase,
-        "car_running": tp.current.car_running,
-    }
+    cur = tp.current.figures()
     # record note, its key, and whether a change without a reason is worth a
     # warning (the three items are; their 合计 and the 公务用车 split follow them)
     notes = {

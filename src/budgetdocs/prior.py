@@ -70,18 +70,6 @@ class PriorFigures:
         )
 
 
-def _three_public_of_year(budget: Budget) -> dict[str, Optional[Decimal]]:
-    cur = budget.three_public.current
-    return {
-        "total": cur.total,
-        "abroad": cur.abroad,
-        "reception": cur.reception,
-        "cars": cur.cars,
-        "car_purchase": cur.car_purchase,
-        "car_running": cur.car_running,
-    }
-
-
 def from_view(view: BudgetView) -> PriorFigures:
     """The figures a prior year's own tables print (its budget, never its execution)."""
     items = {row.code: row.values[0] for row in view.fiscal_table.rows if row.level == 2}
@@ -90,7 +78,7 @@ def from_view(view: BudgetView) -> PriorFigures:
         basis="上年预算",
         income={s: view.income[s] for s in FISCAL_SOURCES},
         items=items,
-        three_public=_three_public_of_year(view.budget),
+        three_public=view.budget.three_public.current.figures(),
         running_cost=view.budget.running_cost.current,
     )
 

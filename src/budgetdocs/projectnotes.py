@@ -10,7 +10,6 @@ give every text itself when the form is not in the records.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
@@ -41,8 +40,7 @@ class ProjectNoteText:
 
 def _from_form(form, year: int) -> dict[str, str]:
     """What a 绩效目标申报表 record says under each heading ('' where it says nothing)."""
-    funds = getattr(form, "annual_funds", None)
-    money = funds.total if funds is not None else (getattr(form, "year_budget", None) or Decimal(0))
+    money = form.money
     overview = getattr(form, "overview", "") or getattr(form, "annual_goal", "") or getattr(form, "overall_goal", "")
     return {
         "overview": overview,
