@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 
+import pytest
 from pypdf import PdfReader
 
 from budgetdocs.build import Project, plan, render_with_stats
@@ -102,13 +104,34 @@ def test_one_font_program_per_face_and_a_single_runs_size(tmp_path, monkeypatch)
             programs[(str(font.get_object()["/BaseFont"]).split("+")[-1], program.idnum)] += 1
     faces = Counter(face for face, _ in programs)
     assert all(count == 1 for count in faces.values()), programs  # one program per face
-    # the text extracts exactly as from the per-part fonts
+    # the text extracts exactly as from the parts drawn with their own subsets, unmerged
     from budgetdocs import fontmerge
+    from budgetdocs.writers import pdf as pdf_writer
 
-    monkeypatch.setattr(fontmerge, "merge_fonts", lambda writer: 0)
-    monkeypatch.setenv("BUDGETDOCS_CACHE", str(tmp_path / "cache2"))
-    files, _ = __import__("budgetdocs.build", fromlist=["render_with_stats"]).render_with_stats(project, the_plan, ["pdf"], 1, False)
+    with monkeypatch.context() as patch:
+        patch.setattr(pdf_writer, "_stub_subset", pdf_writer._ORIGINAL_SUBSET)
+        patch.setattr(fontmerge, "merge_fonts", lambda writer: 0)
+        patch.setenv("BUDGETDOCS_CACHE", str(tmp_path / "cache1"))
+        files, _ = __import__("budgetdocs.build", fromlist=["render_with_stats"]).render_with_stats(project, the_plan, ["pdf"], 1, False)
     unmerged = tmp_path / "b.pdf"
     unmerged.write_bytes(next(o.data for o in files if o.path.name == f"{doc.stem}.pdf"))
     assert pdf_text(path) == pdf_text(unmerged)
     assert len(ours) < 0.5 * unmerged.stat().st_size
+    # every glyph a page draws is in the one program of its face
+    from fontTools.ttLib import TTFont
+
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            cid = font.get_object()["/DescendantFonts"][0].get_object()
+            descriptor = cid["/FontDescriptor"].get_object()
+            program = (descriptor.get("/FontFile3") or descriptor.get("/FontFile2")).get_object()
+            glyphs = TTFont(io.BytesIO(program.get_data()), lazy=True)["maxp"].numGlyphs
+            used = max(fontmerge._widths(cid["/W"]))
+            assert glyphs > used, (str(font.get_object()["/BaseFont"]), glyphs, used)
+    # parts embed one-glyph stubs: a face assembly cannot find installed is an error, not a blank PDF
+    from budgetdocs.errors import RenderError
+
+    monkeypatch.setattr(fontmerge, "_installed", lambda family, style: None)
+    monkeypatch.setenv("BUDGETDOCS_CACHE", str(tmp_path / "cache2"))
+    with pytest.raises(RenderError, match="找不到已安装的字体"):
+        __import__("budgetdocs.build", fromlist=["render_with_stats"]).render_with_stats(project, the_plan, ["pdf"], 1, False)

@@ -26,9 +26,12 @@ from pypdf.generic import (
     DecodedStreamObject,
     DictionaryObject,
     FloatObject,
+    IndirectObject,
     NameObject,
     NumberObject,
 )
+
+from .errors import RenderError
 
 # Tables WeasyPrint drops from its subsets (no use in a PDF).
 DROP_TABLES = ("BASE", "DSIG", "EBDT", "EBLC", "EBSC", "GPOS", "GSUB", "JSTF", "LTSH", "PCLT", "SVG ")
@@ -48,16 +51,17 @@ def _installed(family: str, style: str) -> Optional[tuple[str, int]]:
     return (path, int(index or 0)) if path else None
 
 
-def _face_names(font_program: bytes) -> tuple[str, str]:
-    """(family, style) the embedded subset names itself (name table IDs 16/17, else 1/2)."""
+def _face_names(font_program: bytes) -> tuple[str, str, int]:
+    """(family, style, glyph count) of an embedded program (name IDs 16/17, else 1/2)."""
     import io
 
     from fontTools.ttLib import TTFont
 
-    names = TTFont(io.BytesIO(font_program), lazy=True)["name"]
+    font = TTFont(io.BytesIO(font_program), lazy=True)
+    names = font["name"]
     family = names.getDebugName(16) or names.getDebugName(1) or ""
     style = names.getDebugName(17) or names.getDebugName(2) or "Regular"
-    return family, style
+    return family, style, font["maxp"].numGlyphs
 
 
 @lru_cache(maxsize=16)
@@ -152,30 +156,31 @@ def _cmap(mapping: dict[int, bytes]) -> DecodedStreamObject:
 def merge_fonts(writer: PdfWriter) -> int:
     """One font program per face in ``writer``; returns how many faces were merged.
 
-    A face that cannot be found installed (or is not a CID font from WeasyPrint) keeps
-    its per-part subsets: the PDF is still right, only larger.
+    Parts drawn with font stubs (``draw_document(font_stubs=True)``) carry one-glyph
+    programs: those faces are always replaced, and one that cannot be found installed
+    is an error.  A real subset whose face cannot be found (or that is not a CID font
+    from WeasyPrint) is kept: the PDF is still right, only larger.
     """
     groups: dict[str, list[DictionaryObject]] = {}
-    for page in writer.pages:
-        resources = page.get("/Resources")
-        fonts = resources.get_object().get("/Font") if resources is not None else None
-        for ref in (fonts.get_object().values() if fonts is not None else ()):
-            font = ref.get_object()
-            if font.get("/Subtype") == "/Type0" and "/DescendantFonts" in font and "/ToUnicode" in font:
-                groups.setdefault(str(font["/BaseFont"]), [])
-                if not any(f is font for f in groups[str(font["/BaseFont"])]):
-                    groups[str(font["/BaseFont"])].append(font)
+    for font in _fonts(writer):
+        if font.get("/Subtype") == "/Type0" and "/DescendantFonts" in font and "/ToUnicode" in font:
+            group = groups.setdefault(str(font["/BaseFont"]), [])
+            if not any(f is font for f in group):
+                group.append(font)
     merged = 0
     for name, fonts in sorted(groups.items()):
         cids = [f["/DescendantFonts"][0].get_object() for f in fonts]
         descriptors = [c["/FontDescriptor"].get_object() for c in cids]
         key = "/FontFile3" if "/FontFile3" in descriptors[0] else "/FontFile2"
         programs = {id(d[key].get_object()): d[key].get_object() for d in descriptors if key in d}
-        if len(programs) < 2:
+        family, style, glyph_count = _face_names(next(iter(programs.values())).get_data())
+        stub = glyph_count <= 1  # drawn with font_stubs: the face must be replaced
+        if len(programs) < 2 and not stub:
             continue
-        family, style = _face_names(next(iter(programs.values())).get_data())
         installed = _installed(family, style)
         if installed is None:
+            if stub:
+                raise RenderError(f"找不到已安装的字体“{family} {style}”，无法嵌入PDF（请检查 fc-match 的结果）。")
             continue
         widths: dict[int, float] = {}
         for cid in cids:
@@ -211,9 +216,47 @@ def merge_fonts(writer: PdfWriter) -> int:
         cid[NameObject("/FontDescriptor")] = descriptor_ref
         cid_ref = writer._add_object(cid)
         to_unicode_ref = writer._add_object(_cmap(mapping).flate_encode())
+        replaced = [f["/DescendantFonts"] for f in fonts] + [f["/ToUnicode"] for f in fonts]
         for font in fonts:
             font[NameObject("/BaseFont")] = base
             font[NameObject("/DescendantFonts")] = ArrayObject([cid_ref])
             font[NameObject("/ToUnicode")] = to_unicode_ref
+        for idnum in _reached(writer, replaced) - _reached(writer, [cid_ref, to_unicode_ref]):
+            writer._objects[idnum - 1] = None  # written without them, no second pass needed
         merged += 1
     return merged
+
+
+def _fonts(writer: PdfWriter):
+    """Every font dictionary the pages use, their form XObjects' (the stamped footers) included."""
+    for page in writer.pages:
+        resources = [page.get("/Resources")]
+        while resources:
+            found = resources.pop()
+            found = found.get_object() if found is not None else None
+            if not found:
+                continue
+            for ref in found.get("/Font", DictionaryObject()).get_object().values():
+                yield ref.get_object()
+            for xobject in found.get("/XObject", DictionaryObject()).get_object().values():
+                resources.append(xobject.get_object().get("/Resources"))
+
+
+def _reached(writer: PdfWriter, refs) -> set[int]:
+    """Object numbers of ``writer`` reachable from ``refs`` (pages' /Parent links not followed)."""
+    seen: set[int] = set()
+    stack = list(refs)
+    while stack:
+        ref = stack.pop()
+        if isinstance(ref, IndirectObject):
+            if ref.idnum in seen or ref.pdf is not writer:
+                continue
+            seen.add(ref.idnum)
+            obj = ref.get_object()
+        else:
+            obj = ref
+        if isinstance(obj, dict):
+            stack.extend(v for k, v in obj.items() if k != "/Parent")
+        elif isinstance(obj, list):
+            stack.extend(obj)
+    return seen

@@ -326,6 +326,18 @@ def run(
         rendered = [found[_key("part", assets, p.html)] for p in entry["parts"]]
         laid_out = paginated_html(doc.html, entry["parts"], rendered)
         pages = printed_numbers(entry["parts"], rendered) if _has_contents(doc.html) else None
+        if "pdf" in formats:
+            # The contents with its real numbers and the footer overlay are laid out
+            # beside the DOCX and XLSX, not after them.
+            for html in _pdf_extras(entry, rendered):
+                key = _key("part", assets, html)
+                cached = cache.get_part(key)
+                if cached is not None:
+                    found[key] = cached
+                    stats.reused += 1
+                elif key not in second:
+                    second[key] = ("part", key, html, list(folders), base)
+                    total[0] += 1
         for fmt in files:
             key = _key(fmt, assets, laid_out, doc.date.isoformat(), json.dumps(pages, sort_keys=True))
             entry[fmt] = key
@@ -338,7 +350,7 @@ def run(
         doc = entry["doc"]
         for fmt in formats:
             if fmt == "pdf":
-                outputs.append((doc.folder / f"{doc.stem}.pdf", _pdf(entry, assets, found, cache, folders, base, stats)))
+                outputs.append((doc.folder / f"{doc.stem}.pdf", _pdf(entry, assets, found)))
             else:
                 outputs.append((doc.folder / f"{doc.stem}.{fmt}", found[entry[fmt]]))
     stats.files = len(outputs)
@@ -382,28 +394,24 @@ def _run_tasks(tasks: dict, jobs: int, tick, pool, cache: Cache, found: dict, st
     found.update(results)
 
 
-def _pdf(entry: dict, assets: str, found: dict, cache: Cache, folders, base: Path, stats: Stats) -> bytes:
+def _pdf_extras(entry: dict, rendered: list[RenderedPart]) -> list[str]:
+    """HTML of the document's contents part with its real page numbers (when it has
+    contents) and of its footer overlay, from the parts as laid out."""
+    parts: list[Part] = entry["parts"]
+    toc = toc_part(parts)
+    extras = [toc_html(toc, printed_numbers(parts, rendered))] if toc is not None else []
+    landscape = [l for part in rendered for l in part.landscape]
+    return extras + [overlay_html(entry["head"], landscape, front_pages(parts, rendered))]
+
+
+def _pdf(entry: dict, assets: str, found: dict) -> bytes:
+    """The document's PDF from its laid-out parts, contents and overlay (all in ``found``)."""
     doc: DocumentJob = entry["doc"]
     parts: list[Part] = entry["parts"]
     rendered = [found[_key("part", assets, p.html)] for p in parts]
+    *numbered, overlay = [found[_key("part", assets, html)] for html in _pdf_extras(entry, rendered)]
     toc = toc_part(parts)
     if toc is not None:
-        # Placeholder numbers told us the contents' length; now fill in the real ones.
-        numbered = toc_html(toc, printed_numbers(parts, rendered))
-        rendered[toc.index] = _cached_part(numbered, assets, cache, folders, base, stats)
-    landscape = [l for part in rendered for l in part.landscape]
-    front = front_pages(parts, rendered)
-    overlay = _cached_part(overlay_html(entry["head"], landscape, front), assets, cache, folders, base, stats)
+        # Placeholder numbers told us the contents' length; the numbered one replaces it.
+        rendered[toc.index] = numbered[0]
     return assemble(entry["head"], parts, rendered, overlay, doc.title, doc.author)
-
-
-def _cached_part(html: str, assets: str, cache: Cache, folders, base: Path, stats: Stats) -> RenderedPart:
-    key = _key("part", assets, html)
-    part = cache.get_part(key)
-    if part is None:
-        part = _render_part(html, folders, base)
-        cache.put_part(key, part)
-        stats.laid_out += 1
-    else:
-        stats.reused += 1
-    return part

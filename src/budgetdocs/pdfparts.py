@@ -31,7 +31,7 @@ from typing import Optional, Sequence
 
 from lxml import html as lxml_html
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import ArrayObject, ByteStringObject, NameObject, TextStringObject
+from pypdf.generic import ArrayObject, ByteStringObject, DecodedStreamObject, DictionaryObject, NameObject, TextStringObject
 
 from .errors import RenderError
 
@@ -163,7 +163,7 @@ def render_part(html: str, folders: Sequence[Path], base: Path) -> RenderedPart:
     from .writers.pdf import draw_document
 
     html, document = layout_part(html, folders, base)
-    pdf = draw_document(document, html)
+    pdf = draw_document(document, html, font_stubs=True)
     landscape = [page.width > page.height for page in document.pages]
     anchors: dict[str, int] = {}
     for number, page in enumerate(document.pages):
@@ -224,10 +224,7 @@ def assemble(
     stamps = PdfReader(io.BytesIO(overlay.pdf)).pages
     if len(stamps) != len(writer.pages):
         raise RenderError(f"page overlay has {len(stamps)} pages for {len(writer.pages)} pages of content")
-    for page, stamp in zip(writer.pages, stamps):
-        page.merge_page(stamp)
-    for page in writer.pages:  # stamping leaves the pages' content uncompressed
-        page.compress_content_streams()
+    stamp_footers(writer, stamps)
     # one font program per face for the whole document, not one per part
     from .fontmerge import merge_fonts
 
@@ -249,13 +246,48 @@ def assemble(
     writer._root_object[NameObject("/Lang")] = TextStringObject("zh-CN")
     out = io.BytesIO()
     writer.write(out)
-    # written once more from what is reachable: the parts' own font programs, now
-    # replaced by one per face, are left behind
-    compact = PdfWriter(clone_from=io.BytesIO(out.getvalue()))
-    compact._ID = writer._ID
-    out = io.BytesIO()
-    compact.write(out)
     return out.getvalue()
+
+
+# Drawn after a page's own content: its graphics state restored first, whatever it left.
+_BEFORE = b"q\n"
+_AFTER = b"Q\nq /BDfooter Do Q\n"
+
+
+def stamp_footers(writer: PdfWriter, stamps) -> None:
+    """Draw each overlay page over the matching page of ``writer`` as a form XObject.
+
+    The pages' own content streams are neither parsed nor rewritten (pypdf's
+    ``merge_page`` decodes and re-encodes every page, which at a thousand forms
+    held the whole document's operators in memory): the page's contents become
+    ``[q, own content, Q + draw the footer]``, two tiny streams shared by all pages.
+    """
+    before = writer._add_object(_stream(_BEFORE))
+    after = writer._add_object(_stream(_AFTER))
+    for page, stamp in zip(writer.pages, stamps):
+        form = _stream(stamp.get_contents().get_data() if stamp.get_contents() is not None else b"")
+        form.update(
+            {
+                NameObject("/Type"): NameObject("/XObject"),
+                NameObject("/Subtype"): NameObject("/Form"),
+                NameObject("/BBox"): ArrayObject(stamp.mediabox),
+                NameObject("/Resources"): stamp["/Resources"].get_object().clone(writer),
+            }
+        )
+        resources = DictionaryObject(page["/Resources"].get_object())
+        xobjects = DictionaryObject(resources.get("/XObject", DictionaryObject()).get_object())
+        xobjects[NameObject("/BDfooter")] = writer._add_object(form)
+        resources[NameObject("/XObject")] = xobjects
+        page[NameObject("/Resources")] = resources
+        own = page.raw_get("/Contents")  # the reference: a stream must stay an indirect object
+        own_streams = list(own.get_object()) if isinstance(own.get_object(), ArrayObject) else [own]
+        page[NameObject("/Contents")] = ArrayObject([before, *own_streams, after])
+
+
+def _stream(data: bytes):
+    raw = DecodedStreamObject()
+    raw.set_data(data)
+    return raw.flate_encode() if len(data) > 64 else raw
 
 
 def page_map(parts: list[Part], rendered: list[RenderedPart]) -> dict[str, int]:

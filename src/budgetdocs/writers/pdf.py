@@ -14,6 +14,7 @@ from typing import Optional, Sequence
 from urllib.parse import unquote, urlparse
 
 from weasyprint import HTML
+from weasyprint.pdf import fonts
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from ..errors import RenderError
@@ -28,6 +29,9 @@ _MEDIA_TYPES = {
     ".ttf": "font/ttf",
     ".woff2": "font/woff2",
 }
+
+
+_ORIGINAL_SUBSET = fonts.Font.subset
 
 
 class _Blocked(FatalURLFetchingError):
@@ -105,18 +109,41 @@ def layout_document(html: str, asset_folders: Sequence[Path], base: Path):
         raise RenderError(str(exc)) from None
 
 
-def draw_document(document, html: str, identifier: Optional[str] = None) -> bytes:
-    """Draw a laid-out document to PDF bytes; a glyph missing from every font is an error."""
+def draw_document(document, html: str, identifier: Optional[str] = None, font_stubs: bool = False) -> bytes:
+    """Draw a laid-out document to PDF bytes; a glyph missing from every font is an error.
+
+    With ``font_stubs`` each face is embedded as a one-glyph stub instead of the
+    subset of the glyphs used (widths and Unicode maps are complete): for parts
+    whose assembly replaces every face by one subset for the whole document
+    (:mod:`budgetdocs.fontmerge`), so that no part pays for a subset thrown away.
+    """
     watch = _GlyphWatch()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(watch)
+    original = fonts.Font.subset
+    if font_stubs:
+        fonts.Font.subset = _stub_subset
     try:
         ident = (identifier or hashlib.sha256(html.encode("utf-8")).hexdigest())[:32].encode("ascii")
         data = document.write_pdf(pdf_identifier=ident, uncompressed_pdf=False)
     finally:
+        fonts.Font.subset = original
         logger.removeHandler(watch)
     _check_glyphs(watch)
     return data
+
+
+_STUBS: dict[str, bytes] = {}
+
+
+def _stub_subset(font, to_unicode, hinting) -> None:
+    """Replaces ``Font.subset``: the face cut to glyph 0 (its name table kept, so that
+    assembly can find the installed face), made once per face and process."""
+    stub = _STUBS.get(font.hash)
+    if stub is None:
+        _ORIGINAL_SUBSET(font, {0: ""}, False)
+        stub = _STUBS[font.hash] = font.file_content
+    font.file_content = stub
 
 
 def _check_glyphs(watch: "_GlyphWatch") -> None:
