@@ -62,9 +62,10 @@ def _print_warnings(warnings) -> None:
 @click.option("--jobs", "-j", type=click.IntRange(min=1, max=MAX_JOBS), default=None, help=f"并行进程数，1–{MAX_JOBS}（默认：CPU核数）")
 @click.option("--no-cache", is_flag=True, help="不使用排版缓存（$BUDGETDOCS_CACHE，默认 ~/.cache/budgetdocs），全部重新排版")
 @click.option("--watch", is_flag=True, help="监视 data/ 和 templates/，保存后自动重新生成")
+@click.option("--no-daemon", is_flag=True, help="不使用常驻排版进程，在本进程中运行（也可设 BUDGETDOCS_DAEMON=0）")
 def main(year: int, units: tuple[str, ...], every: bool, formats: str, data_dir: Optional[Path],
          out_dir: Optional[Path], check: bool, as_json: bool, strict: bool, jobs: Optional[int],
-         no_cache: bool, watch: bool) -> None:
+         no_cache: bool, watch: bool, no_daemon: bool) -> None:
     """Render a year's 部门/单位预算 and 绩效目标申报表 as PDF, DOCX and XLSX into output/<year>/<unit>/."""
     options = dict(year=year, units=units, every=every, formats=formats, data_dir=data_dir, out_dir=out_dir,
                    check=check, as_json=as_json, strict=strict, jobs=jobs or os.cpu_count() or 1, use_cache=not no_cache)
@@ -191,6 +192,15 @@ def budgetdocs() -> None:
 
 
 budgetdocs.add_command(main, "render")
+
+
+@budgetdocs.command("daemon")
+@click.argument("action", type=click.Choice(["status", "stop"]))
+def daemon_command(action: str) -> None:
+    """常驻排版进程：查看（status）或停止（stop）。首次 render 时自动启动，空闲 15 分钟后自动退出。"""
+    from .client import daemon_command as run
+
+    sys.exit(run([action]))
 
 
 @budgetdocs.command("check")

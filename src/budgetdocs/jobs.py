@@ -21,17 +21,22 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
 from .paginate import body_of
-from .pdfparts import Part, RenderedPart, assemble, front_pages, overlay_html, printed_numbers, split, toc_html, toc_part
-
-try:
-    VERSION = metadata.version("budgetdocs")
-except metadata.PackageNotFoundError:  # running from a source tree
-    VERSION = "dev"
+from .pdfparts import (
+    Part,
+    RenderedPart,
+    assemble,
+    front_pages,
+    overlay_html,
+    printed_numbers,
+    split,
+    toc_html,
+    toc_part,
+)
+from .version import CODE_DIGEST
 
 
 @dataclass
@@ -149,20 +154,6 @@ def _tuples(items) -> list:
     return [(label, tuple(pos), _tuples(children), state) for label, pos, children, state in items]
 
 
-def _code_digest() -> bytes:
-    """Hash of the toolkit's own Python sources: a changed writer must not be served
-    a file cached by the old one, even where the version number did not change
-    (an editable install, a patched copy)."""
-    digest = hashlib.sha256(VERSION.encode())
-    package = Path(__file__).parent
-    for path in sorted(package.rglob("*.py")):
-        digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
-    return digest.digest()
-
-
-CODE_DIGEST = _code_digest()
-
-
 def assets_digest(folders: Sequence[Path]) -> str:
     """Hash of the toolkit's code and every template asset a part may read (user folder and built-in)."""
     digest = hashlib.sha256(CODE_DIGEST)
@@ -243,39 +234,66 @@ def start_pool(jobs: int, folders: Sequence[Path], base: Path) -> ProcessPoolExe
     return _pool(worker_count(jobs, MAX_JOBS))
 
 
-def _execute(tasks: list[tuple], jobs: int, tick: Callable[[], None], pool: Optional[ProcessPoolExecutor] = None) -> dict:
-    results = {}
-    if pool is not None and len(tasks) > 1:
-        for future in as_completed([pool.submit(_work, task) for task in tasks]):
-            key, value = future.result()
-            results[key] = value
-            tick()
-        return results
-    if tasks and jobs > 1 and len(tasks) > 1:
-        # Load the writers before forking so that workers share them.
-        from .pdfparts import render_part  # noqa: F401
-        from .writers import docx, xlsx  # noqa: F401
-    workers = worker_count(jobs, len(tasks))
-    if workers > 1:
+class _Runner:
+    """Runs the tasks of one render: in the ``--watch`` pool when there is one, else in a
+    pool forked once for the whole run (both phases), else here, one after another.
+
+    ``submit`` starts tasks and returns at once, so that the caller can work (assemble a
+    PDF) while the workers write the DOCX and XLSX; ``collect`` waits for them.  A
+    machine that will not give us processes (a process limit) gets the work done here.
+    """
+
+    def __init__(self, jobs: int, pool: Optional[ProcessPoolExecutor]):
+        self.jobs = jobs
+        self.pool = pool
+        self.own: Optional[ProcessPoolExecutor] = None
+
+    def __enter__(self) -> "_Runner":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.own is not None:
+            self.own.shutdown(cancel_futures=True)
+
+    def _executor(self, count: int) -> Optional[ProcessPoolExecutor]:
+        if self.pool is not None:
+            return self.pool if count > 1 else None
+        if self.own is None and worker_count(self.jobs, count) > 1:
+            # Load the writers before forking so that workers share them.
+            from .pdfparts import render_part  # noqa: F401
+            from .writers import docx, xlsx  # noqa: F401
+
+            self.own = _pool(worker_count(self.jobs, MAX_JOBS))
+        return self.own
+
+    def submit(self, tasks: dict[str, tuple]) -> list:
+        """Start ``tasks`` (longest first, so the pool stays busy): handles for ``collect``."""
+        ordered = sorted(tasks.values(), key=lambda t: -len(t[2]))
+        executor = self._executor(len(ordered)) if len(ordered) > 1 else None
+        if executor is not None:
+            try:
+                return [(task, executor.submit(_work, task)) for task in ordered]
+            except (BlockingIOError, BrokenProcessPool, RuntimeError):
+                pass
+        return [(task, None) for task in ordered]
+
+    def collect(self, handles: list, tick: Callable[[], None]) -> dict:
+        """The results of submitted tasks, by key (a task whose worker failed runs here)."""
+        results = {}
+        futures = {future: task for task, future in handles if future is not None}
         try:
-            with _pool(workers) as pool:
-                futures = [pool.submit(_work, task) for task in tasks]
-                for future in as_completed(futures):
-                    key, value = future.result()
-                    results[key] = value
-                    tick()
-            return results
+            for future in as_completed(futures):
+                key, value = future.result()
+                results[key] = value
+                tick()
         except (BlockingIOError, BrokenProcessPool):
-            # The machine would not give us the processes (a process limit):
-            # finish the work here rather than fail.
             pass
-    for task in tasks:
-        if any(task[1] == key for key in results):
-            continue
-        key, value = _work(task)
-        results[key] = value
-        tick()
-    return results
+        for task, _ in handles:
+            if task[1] not in results:
+                key, value = _work(task)
+                results[key] = value
+                tick()
+        return results
 
 
 def run(
@@ -319,38 +337,47 @@ def run(
         if progress:
             progress(done[0], total[0])
 
-    _run_tasks(tasks, jobs, tick, pool, cache, found, stats)
-    second: dict[str, tuple] = {}
-    for entry in plans:
-        doc = entry["doc"]
-        rendered = [found[_key("part", assets, p.html)] for p in entry["parts"]]
-        laid_out = paginated_html(doc.html, entry["parts"], rendered)
-        pages = printed_numbers(entry["parts"], rendered) if _has_contents(doc.html) else None
+    with _Runner(jobs, pool) as runner:
+        _store(runner.collect(runner.submit(tasks), tick), cache, found, stats)
+        second: dict[str, tuple] = {}
+        for entry in plans:
+            doc = entry["doc"]
+            rendered = [found[_key("part", assets, p.html)] for p in entry["parts"]]
+            laid_out = paginated_html(doc.html, entry["parts"], rendered)
+            pages = printed_numbers(entry["parts"], rendered) if _has_contents(doc.html) else None
+            if "pdf" in formats:
+                # The contents with its real numbers and the footer overlay are laid
+                # out beside the DOCX and XLSX, not after them.
+                for html in _pdf_extras(entry, rendered):
+                    key = _key("part", assets, html)
+                    cached = cache.get_part(key)
+                    if cached is not None:
+                        found[key] = cached
+                        stats.reused += 1
+                    elif key not in second:
+                        second[key] = ("part", key, html, list(folders), base)
+                        total[0] += 1
+            for fmt in files:
+                key = _key(fmt, assets, laid_out, doc.date.isoformat(), json.dumps(pages, sort_keys=True))
+                entry[fmt] = key
+                if not _queue(second, found, cache, stats, key, (fmt, key, laid_out, doc.date, pages)):
+                    tick()
+        handles = runner.submit(second)
+        # While the workers write the DOCX and XLSX, assemble every PDF whose parts are all here.
+        pdfs = {}
         if "pdf" in formats:
-            # The contents with its real numbers and the footer overlay are laid out
-            # beside the DOCX and XLSX, not after them.
-            for html in _pdf_extras(entry, rendered):
-                key = _key("part", assets, html)
-                cached = cache.get_part(key)
-                if cached is not None:
-                    found[key] = cached
-                    stats.reused += 1
-                elif key not in second:
-                    second[key] = ("part", key, html, list(folders), base)
-                    total[0] += 1
-        for fmt in files:
-            key = _key(fmt, assets, laid_out, doc.date.isoformat(), json.dumps(pages, sort_keys=True))
-            entry[fmt] = key
-            if not _queue(second, found, cache, stats, key, (fmt, key, laid_out, doc.date, pages)):
-                tick()
-    _run_tasks(second, jobs, tick, pool, cache, found, stats)
+            for index, entry in enumerate(plans):
+                if all(_key("part", assets, html) in found for html in _pdf_extras(entry, _parts_of(entry, assets, found))):
+                    pdfs[index] = _pdf(entry, assets, found)
+        _store(runner.collect(handles, tick), cache, found, stats)
 
     outputs: list[tuple[Path, bytes]] = []
-    for entry in plans:
+    for index, entry in enumerate(plans):
         doc = entry["doc"]
         for fmt in formats:
             if fmt == "pdf":
-                outputs.append((doc.folder / f"{doc.stem}.pdf", _pdf(entry, assets, found)))
+                pdf = pdfs[index] if index in pdfs else _pdf(entry, assets, found)
+                outputs.append((doc.folder / f"{doc.stem}.pdf", pdf))
             else:
                 outputs.append((doc.folder / f"{doc.stem}.{fmt}", found[entry[fmt]]))
     stats.files = len(outputs)
@@ -381,10 +408,8 @@ def _queue(tasks: dict, found: dict, cache: Cache, stats: Stats, key: str, task:
     return True
 
 
-def _run_tasks(tasks: dict, jobs: int, tick, pool, cache: Cache, found: dict, stats: Stats) -> None:
-    """Run queued tasks (longest first, so the pool stays busy) and cache their results."""
-    ordered = sorted(tasks.values(), key=lambda t: -len(t[2]))
-    results = _execute(ordered, jobs, tick, pool)
+def _store(results: dict, cache: Cache, found: dict, stats: Stats) -> None:
+    """Keep finished tasks' results: in the cache and in ``found``."""
     stats.laid_out += len(results)
     for key, value in results.items():
         if isinstance(value, RenderedPart):
@@ -392,6 +417,10 @@ def _run_tasks(tasks: dict, jobs: int, tick, pool, cache: Cache, found: dict, st
         else:
             cache.put_file(key, value)
     found.update(results)
+
+
+def _parts_of(entry: dict, assets: str, found: dict) -> list[RenderedPart]:
+    return [found[_key("part", assets, p.html)] for p in entry["parts"]]
 
 
 def _pdf_extras(entry: dict, rendered: list[RenderedPart]) -> list[str]:
@@ -408,7 +437,7 @@ def _pdf(entry: dict, assets: str, found: dict) -> bytes:
     """The document's PDF from its laid-out parts, contents and overlay (all in ``found``)."""
     doc: DocumentJob = entry["doc"]
     parts: list[Part] = entry["parts"]
-    rendered = [found[_key("part", assets, p.html)] for p in parts]
+    rendered = _parts_of(entry, assets, found)
     *numbered, overlay = [found[_key("part", assets, html)] for html in _pdf_extras(entry, rendered)]
     toc = toc_part(parts)
     if toc is not None:
