@@ -27,7 +27,7 @@ _RULE = re.compile(r"^[\s|:-]*-{3,}[\s|:-]*$")  # markdown table rules in the ex
 
 def normalise(text: str) -> str:
     """Text with width, whitespace and thousands-separator differences removed."""
-    text = unicodedata.normalize("NFKC", text)
+    text = unicodedata.normalize("NFKC", text).replace("\u2060", "").replace("\ufeff", "")  # word joiners
     text = _THOUSANDS.sub("", text)
     return _SPACE.sub("", text)
 

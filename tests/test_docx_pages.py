@@ -109,3 +109,18 @@ def test_docx_and_xlsx_break_where_the_pdf_does(rendered, tmp_path):
         assert all(m is None or m.get(f"{W}val") == "restart" for m in merges), "a label missing at the top of a page"
     wb = openpyxl.load_workbook(next((out / "2023" / "人社局").glob("*.xlsx")))
     assert sum(len(ws.row_breaks.brk) for ws in wb.worksheets) == len(breaks)
+
+
+def test_long_texts_keep_their_last_two_characters_together(rendered):
+    """A text left to wrap ends in a run of its own: its last two characters with a WORD
+    JOINER between them, marked as not Chinese (LibreOffice's Chinese line breaking
+    ignores the joiner); the run keeps the cell's East Asian face."""
+    body = part(rendered / "2023" / "人社局" / "2023年度项目绩效目标汇总表.docx", "word/document.xml")
+    tails = [r for r in body.iter(f"{W}r") if r.find(f"{W}rPr/{W}lang") is not None]
+    assert len(tails) > 500
+    for run in tails:
+        text = "".join(run.itertext())
+        after = run.getnext()
+        assert text[1] == "\u2060" and (after is None or after.tag != f"{W}r"), text
+    texts = ["".join(p.itertext()) for p in body.iter(f"{W}p")]
+    assert any(t.endswith("\u2060况") or t.endswith("\u2060率") for t in texts)

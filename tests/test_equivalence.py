@@ -14,6 +14,7 @@ from lxml import etree
 
 from budgetdocs.tree import Table, parse
 from budgetdocs.writers.docx import write_docx
+from budgetdocs.writers.linebreak import JOINERS
 from budgetdocs.writers.xlsx import grid_map, write_xlsx
 from conftest import layout_html
 from test_golden import CASES
@@ -29,6 +30,11 @@ def tree_cells(tree) -> list[tuple[str, int, int]]:
 def _squash(text: str) -> str:
     """HTML whitespace collapsing (ASCII whitespace only: U+3000 is text)."""
     return re.sub(r"[ \t\r\n]+", " ", text).strip()
+
+
+def _unjoined(text: str) -> str:
+    """A cell's text without the word joiners that keep its last two characters together."""
+    return text.translate({ord(ch): None for ch in JOINERS})
 
 
 def html_cells(html: str) -> list[tuple[str, int, int]]:
@@ -56,7 +62,7 @@ def docx_cells(data: bytes) -> list[tuple[str, int, int]]:
                 span = int(span.get(f"{W}val")) if span is not None else 1
                 merge = tc.find(f"{W}tcPr/{W}vMerge")
                 kind = "cont" if merge is not None and merge.get(f"{W}val") != "restart" else "anchor"
-                text = "\n".join("".join(p.itertext()) for p in tc.findall(f"{W}p"))
+                text = _unjoined("\n".join("".join(p.itertext()) for p in tc.findall(f"{W}p")))
                 line.append((col, span, kind, text))
                 col += span
             grid.append(line)
@@ -92,7 +98,7 @@ def xlsx_cells(data: bytes, tree) -> list[tuple[str, int, int]]:
                 rs, cs = merges.get((x.row, x.column), (1, 1))
                 cs = cell.colspan if cs == bounds[cell.col + cell.colspan] - bounds[cell.col] else -cs  # spans the table's columns
                 value = x.value
-                text = "" if value is None else (str(value) if isinstance(value, str) else None)
+                text = "" if value is None else (_unjoined(value) if isinstance(value, str) else None)
                 if text and "\n" in text and "\n" not in cell.text:
                     text = text.replace("\n", "")  # a label the writer broke into even lines
                 if text is None:

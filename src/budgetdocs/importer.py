@@ -92,7 +92,7 @@ def amount(value) -> Optional[Decimal]:
 
 
 def _text(value) -> str:
-    return re.sub(r"\s+", "", str(value)) if value is not None else ""
+    return re.sub(r"[\s\u2060\ufeff]+", "", str(value)) if value is not None else ""  # (word joiners too)
 
 
 def _cell(row: int, col: int) -> str:

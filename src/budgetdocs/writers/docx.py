@@ -24,7 +24,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 from ..tree import Cell, Document, Paragraph, Table
-from .linebreak import even_lines
+from .linebreak import WORD_JOINER, even_lines, join_tail
 from .zipfix import fix_package
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -131,11 +131,24 @@ def _setup_styles(doc) -> dict[str, str]:
     return ids
 
 
-def _run_xml(text: str, bold: bool = False) -> str:
-    props = "<w:rPr><w:b/></w:rPr>" if bold else ""
+def _run_xml(text: str, bold: bool = False, lang: str = "") -> str:
+    props = ("<w:b/>" if bold else "") + (f'<w:lang w:eastAsia="{lang}"/>' if lang else "")
+    props = f"<w:rPr>{props}</w:rPr>" if props else ""
     parts = text.split("\t")
     body = "<w:tab/>".join(f'<w:t xml:space="preserve">{escape(p)}</w:t>' for p in parts)
     return f"<w:r>{props}{body}</w:r>"
+
+
+def _joined_runs(text: str, bold: bool = False) -> str:
+    """Runs of a text whose last two characters wrap together (see :func:`.join_tail`):
+    they and the WORD JOINER between them are a run of their own, marked as not
+    Chinese — LibreOffice's Chinese line breaking ignores the joiner, its default one
+    keeps it (the face is still the East Asian one: it follows the script)."""
+    joined = join_tail(text)
+    cut = joined.find(WORD_JOINER)
+    if cut < 0:
+        return _run_xml(text, bold)
+    return _run_xml(joined[: cut - 1], bold) + _run_xml(joined[cut - 1 :], bold, lang="en-US")
 
 
 def _bookmark(ident: str) -> str:
@@ -186,7 +199,11 @@ def _paragraph_xml(block: Paragraph, style_id: str, text_width: int, pages: Opti
         ppr += '<w:outlineLvl w:val="0"/>'
     elif block.kind in OUTLINE and not set(NO_OUTLINE) & set(block.classes):
         ppr += f'<w:outlineLvl w:val="{OUTLINE[block.kind]}"/>'
-    runs = "".join(_run_xml(r.text, r.bold) for r in block.runs)
+    runs = "".join(_run_xml(r.text, r.bold) for r in block.runs[:-1])
+    if block.runs and block.kind in ("toc", "sample"):  # a contents entry is one line with its number
+        runs += _run_xml(block.runs[-1].text, block.runs[-1].bold)
+    elif block.runs:
+        runs += _joined_runs(block.runs[-1].text, block.runs[-1].bold)
     if block.kind == "toc" and pages and block.target in pages:
         # A PAGEREF to the heading's bookmark whose shown result is the page the PDF
         # prints: every reader shows a number without updating fields, and a reader
@@ -244,9 +261,12 @@ def _cell_xml(cell: Cell, width: int, style_id: str, merge: str, keep: bool = Fa
     def runs(text: str) -> str:
         if not text:
             return ""
-        if cell.value is not None or len(paras) > 1:
+        if cell.value is not None:
             return _run_xml(text)
-        return "<w:r><w:br/></w:r>".join(_run_xml(line) for line in balanced_lines(text, width))
+        lines = balanced_lines(text, width) if len(paras) == 1 else [text]
+        if len(lines) == 1:  # a text left to wrap: its last two characters together
+            return _joined_runs(text)
+        return "<w:r><w:br/></w:r>".join(_run_xml(line) for line in lines)
 
     body = "".join(
         f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/>{keep_next}<w:jc w:val="{jc}"/>{outline}</w:pPr>{runs(p)}</w:p>'

@@ -36,18 +36,51 @@ def even_lines(text: str, capacity_em: float) -> list[str]:
     total = sum(w for _, w in pieces)
     if capacity <= 1 or total <= capacity or total > 3 * capacity or " " in text:
         return [text]
-    lines_needed = math.ceil(total / capacity)
-    target = total / lines_needed
+    for count in range(math.ceil(total / capacity), 4):
+        lines = _split(pieces, capacity, total / count, count)
+        # as many lines as planned (the last one not a leftover), each fitting the cell
+        if len(lines) == count and all(sum(w for _, w in _tokens(line)) <= capacity for line in lines):
+            return lines
+    return [text]
+
+
+def _split(pieces: list[tuple[str, float]], capacity: float, target: float, count: int) -> list[str]:
+    """The pieces in lines of about ``target`` em: a line ends once it reaches the target
+    (the last takes the rest) or before a piece that would overflow it."""
     lines: list[str] = []
     current, used = "", 0.0
     for piece, w in pieces:
         may_start = piece not in NO_LINE_START
-        if current and may_start and (used + w > capacity or (used >= target - 0.01 and len(lines) < lines_needed - 1)):
+        if current and may_start and (used + w > capacity or (used >= target - 0.01 and len(lines) < count - 1)):
             lines.append(current)
             current, used = "", 0.0
         current += piece
         used += w
     lines.append(current)
-    if any(sum(w for _, w in _tokens(line)) > capacity for line in lines):
-        return [text]
     return lines
+
+
+WORD_JOINER = "\u2060"
+# LibreOffice Calc ignores U+2060 between ideographs but keeps U+FEFF (the zero-width
+# no-break space U+2060 replaced), so the XLSX writer joins with that one.
+ZWNBSP = "\ufeff"
+JOINERS = WORD_JOINER + ZWNBSP
+
+
+def join_tail(text: str, joiner: str = WORD_JOINER) -> str:
+    """``text`` with ``joiner`` (a zero-width no-break character) between its last two
+    characters (closing punctuation after them not counted), so that a word processor
+    never leaves one character alone on a text's last line (``…奖励与处/罚。``), as the
+    PDF keeps a text's last two characters together; the joiner also goes before the
+    closing punctuation (Calc may break before a 。).  Short texts, texts ending in a
+    space or in Latin letters or digits (they break only at spaces), and texts already
+    joined are returned unchanged."""
+    end = len(text)
+    while end > 0 and text[end - 1] in NO_LINE_START:
+        end -= 1
+    if end < 4 or set(JOINERS) & set(text[end - 2 : end]):
+        return text
+    last, before = text[end - 1], text[end - 2]
+    if before.isspace() or not any(unicodedata.east_asian_width(ch) in ("W", "F") for ch in (before, last)):
+        return text
+    return text[: end - 1] + joiner + joiner.join(text[end - 1 :])  # (and before its closing punctuation)

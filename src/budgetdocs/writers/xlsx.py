@@ -17,11 +17,13 @@ from datetime import datetime
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.indexed_list import IndexedList
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from ..errors import RenderError
 from ..tree import Document, Paragraph, Section, Table
-from .linebreak import even_lines
+from .linebreak import ZWNBSP, even_lines, join_tail
 from .zipfix import fix_package
 
 SERIF = "仿宋_GB2312"
@@ -30,10 +32,21 @@ SANS = "黑体"
 
 # Sheet width in Excel character units for the text block of each orientation.
 SHEET_WIDTH = {"portrait": 84.0, "landscape": 128.0}
-# LibreOffice neither wraps nor fits to the page a single column wider than about
-# 115 units (measured: 110 prints, 128 runs off both sides), so a sheet of
-# paragraphs only is never wider than this.
-TEXT_COLUMN_MAX = 110.0
+# A sheet of paragraphs only is a grid of this many equal columns, each paragraph merged
+# across them: LibreOffice fits a sheet to the page width by counting the pages its
+# columns need, so one column wider than the page would print at 100% past the margins.
+TEXT_COLUMNS = 4
+# The workbook's default font sets the width of Excel's character unit (the width of
+# its digit 0).  Arial is on every Windows and Mac machine, and Liberation Sans (the
+# set-up installs it) has its metrics: one unit is 8 px at 96 dpi, 6 pt, wherever the
+# sheet is opened (with Calibri it would be 5.25 pt in Excel and whatever face
+# LibreOffice substitutes elsewhere).
+BASE_FONT = ("Arial", 11)
+PT_PER_UNIT = 6.0
+# A4 in points; margins in inches (left, right, top, bottom), after style.css.
+PAPER = {"portrait": (595.3, 841.9), "landscape": (841.9, 595.3)}
+MARGINS = {"portrait": (1.1, 1.0, 1.4, 1.0), "landscape": (1.0, 1.4, 1.0, 1.4)}
+PAGE_FILL = 0.93  # an XLSX page is printed only this full: room for the estimates' error
 # kind -> (font, size, bold, horizontal alignment)
 PARAGRAPH_FONTS = {
     "h1": (TITLE, 20, True, "center"),
@@ -45,7 +58,8 @@ PARAGRAPH_FONTS = {
 }
 DEFAULT_PARAGRAPH = (SERIF, 12, False, "left")
 CELL_SIZE = 10.5
-LINE_HEIGHT = 15.0  # points per text line at 10.5–12 pt
+LEADING = 1.4  # a text line is this many times its font size high (LibreOffice: 1.38 with Noto CJK)
+CELL_PADDING = 6.0  # points of a cell's width that hold no text
 _THIN = Side(style="thin", color="000000")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _FORMULA_START = ("=", "+", "-", "@")
@@ -57,9 +71,24 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
-def _lines(paragraphs: list[str], width_units: float) -> int:
-    usable = max(width_units - 1.5, 2.0)
-    return max(1, sum(max(1, math.ceil(display_width(p) * 1.05 / usable)) for p in paragraphs or [""]))
+def em_capacity(width_units: float, size: float) -> float:
+    """How many full-width characters of ``size`` points one line of a cell
+    ``width_units`` wide holds."""
+    return max(width_units * PT_PER_UNIT - CELL_PADDING, size) / size
+
+
+def _lines(paragraphs: list[str], width_units: float, size: float) -> int:
+    """Lines the paragraphs take in a cell ``width_units`` wide at ``size`` points (a
+    little more than they need: a line breaks before a character that does not fit, and
+    never before closing punctuation)."""
+    usable = em_capacity(width_units, size) - 0.5
+    return max(1, sum(max(1, math.ceil(display_width(p) / 2 * 1.04 / usable)) for p in paragraphs or [""]))
+
+
+def _joined(text: str, width_units: float, size: float) -> str:
+    """A text that wraps in its cell, its last two characters joined (:func:`.join_tail`);
+    a text on one line is left as it is (a cell's value is data: looked up, filtered)."""
+    return join_tail(text, ZWNBSP) if _lines([text], width_units, size) > 1 else text
 
 
 def _fit(paragraphs: list[str], width_units: float, limit: float) -> tuple[float, float]:
@@ -67,8 +96,7 @@ def _fit(paragraphs: list[str], width_units: float, limit: float) -> tuple[float
     Excel's 409 pt row limit never clips it; if even 8 pt cannot hold it, the
     needed height is returned and the caller reports it."""
     for size in (CELL_SIZE, 9.5, 9.0, 8.5, 8.0):
-        scale = size / CELL_SIZE
-        need = _lines(paragraphs, width_units / scale) * LINE_HEIGHT * scale + 4
+        need = _lines(paragraphs, width_units, size) * LEADING * size + 4
         if need <= limit:
             return size, need
     return 8.0, need
@@ -114,51 +142,88 @@ def grid_map(tables: list[Table]) -> tuple[list[float], dict[int, list[int]]]:
     return union, {key: [nearest(v) for v in bounds] for key, bounds in per_table.items()}
 
 
-def _write_section(ws, section: Section, sample: bool, draft: bool = False, first_numbered: bool = False) -> None:
+def printable(orientation: str) -> tuple[float, float]:
+    """Width and height in points inside the margins of a page of ``orientation``."""
+    (width, height), (left, right, top, bottom) = PAPER[orientation], MARGINS[orientation]
+    return width - 72 * (left + right), height - 72 * (top + bottom)
+
+
+def widening(orientation: str, sheet_units: float, tallest: float) -> float:
+    """How much wider to make a sheet's columns so that a page of rows ``tallest`` points
+    high fits the paper: the sheet is printed fitted to the page width, so a wider sheet
+    is printed smaller, and its manual page breaks are then the only ones (LibreOffice
+    and Excel add their own break before a manual one where the rows overflow the page).
+
+    ``sheet_units`` is the sheet's width in character units; returns a factor ≥ 1."""
+    width, height = printable(orientation)
+    scale = min(1.0, width / (sheet_units * PT_PER_UNIT))  # fitted to the page width
+    needed = PAGE_FILL * height / tallest if tallest else 1.0  # the scale the rows need
+    if needed >= scale:
+        return 1.0
+    return width / (sheet_units * PT_PER_UNIT * needed)
+
+
+def page_pieces(first: int, table: Table, segment_start: int) -> list[tuple[int, int, bool]]:
+    """The sheet rows the PDF printed on one page, for a table whose first row is sheet
+    row ``first``: (first row, last row, whether the print title rows are repeated above
+    them).  The rows before its first page start are on the page of everything since
+    ``segment_start`` (the sheet's first row, or the row after the last manual break)."""
+    starts = sorted(r for r in table.page_starts if 0 < r < table.row_count)
+    if not starts:
+        return []
+    bounds = [first + r for r in starts] + [first + table.row_count]
+    pieces = [(segment_start, bounds[0] - 1, False)]
+    pieces += [(low, high - 1, True) for low, high in zip(bounds, bounds[1:])]
+    return pieces
+
+
+def _write_section(ws, section: Section, sample: bool, draft: bool = False, first_numbered: bool = False,
+                   widen: float = 1.0) -> float:
+    """Write one section on a sheet, its columns ``widen`` times the standard width;
+    return how much wider they must be for the PDF's pages to fit the paper (1: they fit)."""
     tables = [b for b in section.blocks if isinstance(b, Table)]
-    total = SHEET_WIDTH[section.orientation]
+    total = SHEET_WIDTH[section.orientation] * widen
     if tables:
         fractions, maps = grid_map(tables)
         col_units = [(b - a) * total for a, b in zip(fractions, fractions[1:])]
     else:
-        total = min(total, TEXT_COLUMN_MAX)
-        col_units = [total]
+        col_units = [total / TEXT_COLUMNS] * TEXT_COLUMNS
         maps = {}
     ncols = len(col_units)
-    for index, units in enumerate(col_units, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = round(units, 2)
     row = 1
     print_rows = None
     heights: dict[int, float] = {}
+    segment_start = 1  # the first row of the printed page being filled
+    pieces: list[tuple[int, int, bool]] = []
     for index, block in enumerate(section.blocks):
         if isinstance(block, Paragraph):
             if block.page_break_before and row > 1:
-                from openpyxl.worksheet.pagebreak import Break
-
                 ws.row_breaks.append(Break(id=row - 1))
+                segment_start = row
             font, size, bold, align = PARAGRAPH_FONTS.get(block.kind, DEFAULT_PARAGRAPH)
             cell = ws.cell(row=row, column=1)
-            _put_text(cell, block.text.replace("\t", "　　　　"))
+            _put_text(cell, _joined(block.text.replace("\t", "　　　　"), total, size))
             cell.font = Font(name=font, size=size, bold=bold or any(r.bold for r in block.runs) and block.kind == "field",
                              color="C00000" if block.kind == "sample" else None)
             cell.alignment = Alignment(horizontal=align, vertical="center", wrap_text=True)
             if ncols > 1:
                 ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=ncols)
-            lines = _lines([block.text], total * 12 / size)
-            heights[row] = max(size * 1.6, lines * size * 1.45)
+            lines = _lines([block.text], total, size)
+            heights[row] = max(size * 1.6, lines * size * LEADING)
             row += 1
             continue
         first = row
         if block.page_break_before and row > 1:
-            from openpyxl.worksheet.pagebreak import Break
-
             ws.row_breaks.append(Break(id=row - 1))
+            segment_start = row
         for start in block.page_starts:  # the PDF's page breaks, where the merges were cut
-            from openpyxl.worksheet.pagebreak import Break
-
             ws.row_breaks.append(Break(id=first + start - 1))
+        on_pages = page_pieces(first, block, segment_start)
+        if on_pages:  # what follows the table shares the page of its last piece
+            segment_start = on_pages[-1][0]
+        pieces += on_pages
         for r in range(block.row_count):
-            heights.setdefault(first + r, LINE_HEIGHT + 4)
+            heights.setdefault(first + r, CELL_SIZE * LEADING + 4)
         deficits = []
         bounds = maps[id(block)]
         for c in block.cells:
@@ -170,11 +235,13 @@ def _write_section(ws, section: Section, sample: bool, draft: bool = False, firs
                 cell.number_format = c.number_format or "#,##0.00"
             width = sum(col_units[left - 1 : right])
             if c.value is None and c.paragraphs:
-                text = c.text
+                lines = [c.text]
                 if len(c.paragraphs) == 1 and (c.header or "center" in c.classes):
                     # a label that wraps: even lines, never one character alone
-                    text = "\n".join(even_lines(text, (width - 1.5) / 2.0))
-                _put_text(cell, text)
+                    lines = even_lines(c.text, em_capacity(width, CELL_SIZE))
+                if len(lines) == 1:  # a text left to wrap: its last two characters together
+                    lines = [_joined(p, width, CELL_SIZE) for p in c.paragraphs]
+                _put_text(cell, "\n".join(lines))
             size, need = _fit(c.paragraphs, width, 409 * c.rowspan)
             cell.font = Font(name=SERIF, size=size)
             # a label merged over many rows sits at their top: where a printed page
@@ -209,14 +276,20 @@ def _write_section(ws, section: Section, sample: bool, draft: bool = False, firs
             row += 1  # a blank row after a table, as after a table in the PDF
     for r, h in heights.items():
         ws.row_dimensions[r].height = round(min(h, 409), 1)
+    titles = sum(heights.get(r, 0.0) for r in range(print_rows[0], print_rows[1] + 1)) if print_rows else 0.0
+    tallest = max(
+        (sum(heights.get(r, 0.0) for r in range(low, high + 1)) + (titles if repeat else 0.0) for low, high, repeat in pieces),
+        default=0.0,
+    )
+    for index, units in enumerate(col_units, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = round(units, 2)
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = section.orientation
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     ws.print_options.horizontalCentered = True
-    margins = (1.1, 1.0, 1.4, 1.0) if section.orientation == "portrait" else (1.0, 1.4, 1.0, 1.4)
-    ws.page_margins.left, ws.page_margins.right, ws.page_margins.top, ws.page_margins.bottom = margins
+    ws.page_margins.left, ws.page_margins.right, ws.page_margins.top, ws.page_margins.bottom = MARGINS[section.orientation]
     if print_rows:
         ws.print_title_rows = f"{print_rows[0]}:{print_rows[1]}"
     if not section.front:  # the cover carries no page number, as in the PDF
@@ -240,6 +313,7 @@ def _write_section(ws, section: Section, sample: bool, draft: bool = False, firs
     if draft:
         ws.oddFooter.left.text = "草稿"
         ws.oddFooter.left.color = "C00000"
+    return widening(section.orientation, sum(col_units), tallest)
 
 
 def _sheets(sections: list[Section]) -> list[Section]:
@@ -270,11 +344,19 @@ def write_xlsx(document: Document, date: datetime) -> bytes:
     """Write the tree as XLSX: one sheet per section."""
     wb = Workbook()
     wb.remove(wb.active)
+    base = Font(name=BASE_FONT[0], size=BASE_FONT[1])
+    wb._fonts = IndexedList([base])  # the default font: fonts[0] and the Normal style's
+    wb._named_styles["Normal"].font = base
     used: set[str] = set()
     after_cover = False
     for section in _sheets(document.sections):
-        ws = wb.create_sheet(_sheet_title(section.sheet or "Sheet", used))
-        _write_section(ws, section, document.sample, document.draft, first_numbered=after_cover)
+        title = _sheet_title(section.sheet or "Sheet", used)
+        ws = wb.create_sheet(title)
+        factor = _write_section(ws, section, document.sample, document.draft, first_numbered=after_cover)
+        if factor > 1:  # written again, wider: its text then takes fewer lines
+            wb.remove(ws)
+            ws = wb.create_sheet(title)
+            _write_section(ws, section, document.sample, document.draft, first_numbered=after_cover, widen=factor)
         after_cover = section.front
 
     wb.properties.creator = document.author

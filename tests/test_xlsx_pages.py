@@ -1,0 +1,96 @@
+"""XLSX pages as LibreOffice and Excel print them: inside the margins, broken only where the PDF breaks.
+
+A spreadsheet application paginates a sheet by its own row heights: where the rows
+between two of our manual page breaks are taller than the printable height at the
+print scale, it adds a break of its own before ours, and a 一级/二级 label merged over
+the rows continues on a page without its label.  The sheets are fitted to the page
+width, so the print scale follows from the columns' width; these tests recompute it
+from the saved workbook, independently of the writer.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from budgetdocs.cli import main
+from conftest import DATA
+
+PT_PER_UNIT = 6.0  # Arial 11, the workbook's default font: 8 px at 96 dpi
+A4 = {"portrait": (595.3, 841.9), "landscape": (841.9, 595.3)}
+
+
+@pytest.fixture(scope="module")
+def workbooks(tmp_path_factory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("xlsx")
+    for year, unit in ((2023, "人社局"), (2017, "人社局")):
+        result = CliRunner().invoke(main, ["--year", str(year), "--unit", unit, "--data", str(DATA), "--out", str(out), "--format", "xlsx"])
+        assert result.exit_code == 0, result.output
+    return {p.parent.parent.name: p for p in out.rglob("*.xlsx")}
+
+
+def _area(ws) -> tuple[float, float]:
+    """Printable width and height in points."""
+    width, height = A4[ws.page_setup.orientation]
+    m = ws.page_margins
+    return width - 72 * (m.left + m.right), height - 72 * (m.top + m.bottom)
+
+
+def _scale(ws) -> float:
+    """The scale a sheet fitted to one page wide prints at."""
+    units = sum(d.width for d in ws.column_dimensions.values() if d.width)
+    return min(1.0, _area(ws)[0] / (units * PT_PER_UNIT))
+
+
+def test_the_column_unit_is_known(workbooks):
+    wb = openpyxl.load_workbook(workbooks["2023"])
+    assert wb._fonts[0].name == "Arial" and wb._fonts[0].sz == 11
+
+
+def test_every_page_of_a_form_fits_the_paper(workbooks):
+    """Each run of rows between two manual breaks (the PDF's page) fits the printable
+    height at the print scale, with the repeated title rows: the application never adds
+    a break of its own before ours."""
+    wb = openpyxl.load_workbook(workbooks["2023"])
+    checked = 0
+    for ws in wb.worksheets[1:]:  # the forms (the first sheet is the cover)
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToHeight == 0
+        titles = 0.0
+        if ws.print_title_rows:
+            low, high = (int(part.strip("$")) for part in ws.print_title_rows.split(":"))
+            titles = sum(ws.row_dimensions[r].height or 15 for r in range(low, high + 1))
+        bounds = [0] + sorted(b.id for b in ws.row_breaks.brk) + [ws.max_row]
+        capacity = _area(ws)[1] / _scale(ws)
+        for page, (low, high) in enumerate(zip(bounds, bounds[1:])):
+            rows = sum(ws.row_dimensions[r].height or 15 for r in range(low + 1, high + 1))
+            assert rows + (titles if page else 0) <= capacity, f"{ws.title}: rows {low + 1}–{high} ({rows:.0f} pt) overflow a page ({capacity:.0f} pt)"
+            checked += 1
+    assert checked >= 40
+
+
+def test_text_sheets_print_inside_the_margins(workbooks):
+    """No column is wider than the printable width at 100%: LibreOffice fits a sheet to
+    the page width by its columns, and one column wider than the page prints past the
+    margins (the 2017 说明 sheet did)."""
+    wb = openpyxl.load_workbook(workbooks["2017"])
+    for ws in wb.worksheets:
+        width = _area(ws)[0]
+        for letter, dim in ws.column_dimensions.items():
+            assert (dim.width or 0) * PT_PER_UNIT <= width, f"{ws.title}: column {letter} wider than the page"
+    text = wb["说明"]
+    assert len(text.column_dimensions) > 1 and text.merged_cells.ranges
+
+
+def test_wrapping_cells_keep_their_last_two_characters_together(workbooks):
+    """A cell text that wraps has a zero-width no-break space (U+FEFF, which LibreOffice
+    Calc keeps; it ignores U+2060 between ideographs) before its last character; a text
+    on one line is left as it is (a cell's value is data)."""
+    wb = openpyxl.load_workbook(workbooks["2023"])
+    texts = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    joined = [line for t in texts for line in t.split("\n") if "\ufeff" in line]
+    assert len(joined) > 100
+    assert all(line.rstrip("\ufeff。，；：）》、”’%")[-2] == "\ufeff" for line in joined)
+    assert "项目名称" in texts and "一级指标" in texts
