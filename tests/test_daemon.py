@@ -4,6 +4,7 @@ goes away mid-render."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -55,11 +56,11 @@ def test_served_render_equals_a_render_here(project, runtime):
     assert socket == client.socket_path()
     assert oct(folder.stat().st_mode & 0o777) == "0o700" and oct(socket.stat().st_mode & 0o777) == "0o600"
     log = socket.with_suffix(".log")
-    pid = int(socket.with_suffix(".pid").read_text())
+    pid = json.loads(socket.with_suffix(".pid").read_text())["pid"]
     second = subprocess.run([*COMMAND, *args, "--out", "b"], cwd=project.root, env=env, capture_output=True, text=True, timeout=60)
     assert second.returncode == 0, second.stderr
     assert "已生成 3 个文件" in second.stdout  # the server wrote to our stdout
-    assert _served(log) == 2 and int(socket.with_suffix(".pid").read_text()) == pid
+    assert _served(log) == 2 and json.loads(socket.with_suffix(".pid").read_text())["pid"] == pid
     here = subprocess.run([*COMMAND, *args, "--out", "c", "--no-daemon"], cwd=project.root, env=env, capture_output=True, text=True, timeout=120)
     assert here.returncode == 0 and _served(log) == 2
     for made in (project.root / "a" / "2023" / "局本部").iterdir():
@@ -122,3 +123,21 @@ def test_client_hanging_up_stops_the_render(project, runtime):
     again = subprocess.run([*COMMAND, *args], cwd=project.root, env=env, capture_output=True, text=True, timeout=120)
     assert again.returncode == 0, again.stderr
     assert _served(socket.with_suffix(".log")) == 3
+
+
+def test_a_new_server_retires_the_old_code_s(project, runtime):
+    """A server for changed code stops the one this interpreter ran for the old code and
+    sweeps the files of servers that are gone."""
+    env, folder = runtime
+    folder.mkdir(mode=0o700)
+    old = subprocess.Popen(["sleep", "60"])
+    (folder / "0000000000000000.pid").write_text(json.dumps({"pid": old.pid, "executable": sys.executable}))
+    (folder / "0000000000000000.lock").touch()
+    (folder / "1111111111111111.lock").touch()  # a server that is gone
+    (folder / "1111111111111111.log").write_text("…")
+    write_record(project, 2023, "局本部", "a.yaml", MINIMAL_2023)
+    done = subprocess.run([*BUDGETDOCS, "check", "--year", "2023", "--unit", "局本部"], cwd=project.root, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert old.wait(10) == -signal.SIGTERM
+    names = {p.name for p in folder.iterdir()}
+    assert not any(n.startswith("1111") for n in names)

@@ -191,11 +191,10 @@ def daemon_command(argv: list[str]) -> int:
     current = socket_path()
     running = 0
     for path in sockets:
-        pid_file = path.with_suffix(".pid")
         try:
-            pid = int(pid_file.read_text())
+            pid = int(json.loads(path.with_suffix(".pid").read_text())["pid"])
             os.kill(pid, 0)
-        except (OSError, ValueError):
+        except (OSError, ValueError, KeyError, TypeError):
             continue
         running += 1
         mark = "（当前版本）" if path == current else "（旧版本，空闲后自动退出）"

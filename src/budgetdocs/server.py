@@ -117,6 +117,41 @@ def _child(conn: socket.socket, listener: socket.socket) -> None:
         os._exit(0)
 
 
+def server_pid(pid_file: Path) -> "int | None":
+    """The pid a server wrote, if that process still runs."""
+    try:
+        pid = int(json.loads(pid_file.read_text())["pid"])
+        os.kill(pid, 0)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return pid
+
+
+def retire_others(path: Path) -> None:
+    """Stop the servers this interpreter started for older code (no client of the current
+    code can reach them) and sweep the files of servers that are gone."""
+    for pid_file in path.parent.glob("*.pid"):
+        if pid_file.stem == path.stem:
+            continue
+        pid = server_pid(pid_file)
+        try:
+            same_python = json.loads(pid_file.read_text()).get("executable") == sys.executable
+        except (OSError, ValueError, AttributeError):
+            same_python = False
+        if pid is not None and same_python:
+            os.kill(pid, signal.SIGTERM)
+    for lock in path.parent.glob("*.lock"):
+        if lock.stem == path.stem:
+            continue
+        with open(lock, "a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                continue  # that server still runs
+            for suffix in (".sock", ".pid", ".log", ".lock"):
+                lock.with_suffix(suffix).unlink(missing_ok=True)
+
+
 def _peer(conn: socket.socket) -> tuple[int, int]:
     """(pid, uid) of the process at the other end of ``conn``."""
     creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12)
@@ -147,7 +182,8 @@ def serve(path: Path) -> int:
     os.chmod(temporary, 0o600)
     listener.listen(16)
     os.replace(temporary, path)  # clients only ever see a socket that is ready
-    path.with_suffix(".pid").write_text(str(os.getpid()))
+    path.with_suffix(".pid").write_text(json.dumps({"pid": os.getpid(), "executable": sys.executable}))
+    retire_others(path)
     _log(f"serving on {path} (pid {os.getpid()}, idle limit {IDLE:.0f} s)")
     mine = os.stat(path).st_ino
     stopping = []
