@@ -110,7 +110,7 @@ def test_one_font_program_per_face_and_a_single_runs_size(tmp_path, monkeypatch)
 
     with monkeypatch.context() as patch:
         patch.setattr(pdf_writer, "_stub_subset", pdf_writer._ORIGINAL_SUBSET)
-        patch.setattr(fontmerge, "merge_fonts", lambda writer: 0)
+        patch.setattr(fontmerge, "merge_fonts", lambda writer, store=None: 0)
         patch.setenv("BUDGETDOCS_CACHE", str(tmp_path / "cache1"))
         files, _ = __import__("budgetdocs.build", fromlist=["render_with_stats"]).render_with_stats(project, the_plan, ["pdf"], 1, False)
     unmerged = tmp_path / "b.pdf"

@@ -15,10 +15,11 @@ is untouched, so it extracts and copies exactly as before.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import subprocess
 from functools import lru_cache
-from typing import Optional
+from typing import Optional, Protocol
 
 from pypdf import PdfWriter
 from pypdf.generic import (
@@ -153,7 +154,31 @@ def _cmap(mapping: dict[int, bytes]) -> DecodedStreamObject:
     return stream
 
 
-def merge_fonts(writer: PdfWriter) -> int:
+class ProgramStore(Protocol):
+    """Where merged font programs are kept between runs (:class:`budgetdocs.jobs.Cache`)."""
+
+    def get_file(self, key: str) -> Optional[bytes]: ...
+
+    def put_file(self, key: str, data: bytes) -> None: ...
+
+
+def cached_subset(path: str, index: int, glyphs: frozenset[int], store: Optional[ProgramStore]) -> bytes:
+    """``subset``, kept in ``store`` under the face file's identity (path, size, mtime)
+    and the glyph set: an edit that brings no new character reuses the last program."""
+    if store is None:
+        return subset(path, index, glyphs)
+    info = os.stat(path)
+    key = hashlib.sha256(
+        f"font\0{path}\0{index}\0{info.st_size}\0{info.st_mtime_ns}\0{','.join(map(str, sorted(glyphs)))}".encode()
+    ).hexdigest()
+    data = store.get_file(key)
+    if data is None:
+        data = subset(path, index, glyphs)
+        store.put_file(key, data)
+    return data
+
+
+def merge_fonts(writer: PdfWriter, store: Optional[ProgramStore] = None) -> int:
     """One font program per face in ``writer``; returns how many faces were merged.
 
     Parts drawn with font stubs (``draw_document(font_stubs=True)``) carry one-glyph
@@ -189,7 +214,7 @@ def merge_fonts(writer: PdfWriter) -> int:
         for font in fonts:
             mapping.update(_to_unicode(font["/ToUnicode"].get_object()))
         glyphs = frozenset(widths) | frozenset(mapping) | {0}
-        data = subset(installed[0], installed[1], glyphs)
+        data = cached_subset(installed[0], installed[1], glyphs, store)
         tag = "".join(chr(65 + b % 26) for b in hashlib.sha256(name.encode() + data).digest()[:6])
         base = NameObject("/" + tag + "+" + name.split("+", 1)[-1])
         raw = DecodedStreamObject()

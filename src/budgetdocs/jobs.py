@@ -368,7 +368,7 @@ def run(
         if "pdf" in formats:
             for index, entry in enumerate(plans):
                 if all(_key("part", assets, html) in found for html in _pdf_extras(entry, _parts_of(entry, assets, found))):
-                    pdfs[index] = _pdf(entry, assets, found)
+                    pdfs[index] = _pdf(entry, assets, found, cache)
         _store(runner.collect(handles, tick), cache, found, stats)
 
     outputs: list[tuple[Path, bytes]] = []
@@ -376,7 +376,7 @@ def run(
         doc = entry["doc"]
         for fmt in formats:
             if fmt == "pdf":
-                pdf = pdfs[index] if index in pdfs else _pdf(entry, assets, found)
+                pdf = pdfs[index] if index in pdfs else _pdf(entry, assets, found, cache)
                 outputs.append((doc.folder / f"{doc.stem}.pdf", pdf))
             else:
                 outputs.append((doc.folder / f"{doc.stem}.{fmt}", found[entry[fmt]]))
@@ -433,7 +433,7 @@ def _pdf_extras(entry: dict, rendered: list[RenderedPart]) -> list[str]:
     return extras + [overlay_html(entry["head"], landscape, front_pages(parts, rendered))]
 
 
-def _pdf(entry: dict, assets: str, found: dict) -> bytes:
+def _pdf(entry: dict, assets: str, found: dict, cache: Cache) -> bytes:
     """The document's PDF from its laid-out parts, contents and overlay (all in ``found``)."""
     doc: DocumentJob = entry["doc"]
     parts: list[Part] = entry["parts"]
@@ -443,4 +443,4 @@ def _pdf(entry: dict, assets: str, found: dict) -> bytes:
     if toc is not None:
         # Placeholder numbers told us the contents' length; the numbered one replaces it.
         rendered[toc.index] = numbered[0]
-    return assemble(entry["head"], parts, rendered, overlay, doc.title, doc.author)
+    return assemble(entry["head"], parts, rendered, overlay, doc.title, doc.author, cache)

@@ -213,8 +213,10 @@ def assemble(
     overlay: RenderedPart,
     title: str,
     author: str,
+    store=None,
 ) -> bytes:
-    """Concatenate the parts, stamp the footers, add bookmarks and metadata."""
+    """Concatenate the parts, stamp the footers, add bookmarks and metadata; ``store``
+    (a :class:`budgetdocs.jobs.Cache`) keeps the merged font programs between runs."""
     writer = PdfWriter()
     starts = []
     for part in rendered:
@@ -228,7 +230,7 @@ def assemble(
     # one font program per face for the whole document, not one per part
     from .fontmerge import merge_fonts
 
-    merge_fonts(writer)
+    merge_fonts(writer, store)
 
     def add(items, offset: int, parent=None) -> None:
         for label, (page, _x, _y), children, _state in items:

@@ -12,10 +12,13 @@ import io
 import math
 import re
 import unicodedata
+from copy import copy
 from datetime import datetime
+from typing import Optional
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.worksheet.pagebreak import Break
@@ -102,6 +105,39 @@ def _fit(paragraphs: list[str], width_units: float, limit: float) -> tuple[float
     return 8.0, need
 
 
+class _Styles:
+    """Cell styles of one workbook, each combination built once.
+
+    openpyxl hashes a cell's font, alignment and border objects on every assignment
+    to find their index in the workbook; half the XLSX writer's time went there.
+    The first cell of each combination is styled the ordinary way and its style
+    indexes are copied to every later cell with the same combination.
+    """
+
+    def __init__(self) -> None:
+        self._made: dict[tuple, StyleArray] = {}
+
+    def apply(self, cell, font: Optional[tuple], alignment: Optional[tuple], border: bool = False,
+              number_format: str = "General") -> None:
+        """Style ``cell``: font (name, size, bold, colour), alignment (horizontal, vertical;
+        always wrapping), thin borders all round, number format."""
+        key = (font, alignment, border, number_format, getattr(cell._style, "quotePrefix", 0))  # text kept as text
+        made = self._made.get(key)
+        if made is not None:
+            cell._style = copy(made)
+            return
+        if font is not None:
+            name, size, bold, color = font
+            cell.font = Font(name=name, size=size, bold=bold, color=color)
+        if alignment is not None:
+            cell.alignment = Alignment(horizontal=alignment[0], vertical=alignment[1], wrap_text=True)
+        if border:
+            cell.border = _BORDER
+        if number_format != "General":
+            cell.number_format = number_format
+        self._made[key] = copy(cell._style)
+
+
 def _sheet_title(name: str, used: set[str]) -> str:
     base = _BAD_SHEET_CHARS.sub("-", name).strip("'") or "Sheet"
     base = base[:31]
@@ -177,8 +213,8 @@ def page_pieces(first: int, table: Table, segment_start: int) -> list[tuple[int,
     return pieces
 
 
-def _write_section(ws, section: Section, sample: bool, draft: bool = False, first_numbered: bool = False,
-                   widen: float = 1.0) -> float:
+def _write_section(ws, section: Section, styles: "_Styles", sample: bool, draft: bool = False,
+                   first_numbered: bool = False, widen: float = 1.0) -> float:
     """Write one section on a sheet, its columns ``widen`` times the standard width;
     return how much wider they must be for the PDF's pages to fit the paper (1: they fit)."""
     tables = [b for b in section.blocks if isinstance(b, Table)]
@@ -203,9 +239,8 @@ def _write_section(ws, section: Section, sample: bool, draft: bool = False, firs
             font, size, bold, align = PARAGRAPH_FONTS.get(block.kind, DEFAULT_PARAGRAPH)
             cell = ws.cell(row=row, column=1)
             _put_text(cell, _joined(block.text.replace("\t", "　　　　"), total, size))
-            cell.font = Font(name=font, size=size, bold=bold or any(r.bold for r in block.runs) and block.kind == "field",
-                             color="C00000" if block.kind == "sample" else None)
-            cell.alignment = Alignment(horizontal=align, vertical="center", wrap_text=True)
+            styles.apply(cell, (font, size, bold or any(r.bold for r in block.runs) and block.kind == "field",
+                                "C00000" if block.kind == "sample" else None), (align, "center"))
             if ncols > 1:
                 ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=ncols)
             lines = _lines([block.text], total, size)
@@ -230,9 +265,10 @@ def _write_section(ws, section: Section, sample: bool, draft: bool = False, firs
             # the cell spans the sheet columns between its table's column bounds
             top, left, right = first + c.row, bounds[c.col] + 1, bounds[c.col + c.colspan]
             cell = ws.cell(row=top, column=left)
+            number_format = "General"
             if c.value is not None:
                 cell.value = c.value
-                cell.number_format = c.number_format or "#,##0.00"
+                number_format = c.number_format or "#,##0.00"
             width = sum(col_units[left - 1 : right])
             if c.value is None and c.paragraphs:
                 lines = [c.text]
@@ -243,15 +279,15 @@ def _write_section(ws, section: Section, sample: bool, draft: bool = False, firs
                     lines = [_joined(p, width, CELL_SIZE) for p in c.paragraphs]
                 _put_text(cell, "\n".join(lines))
             size, need = _fit(c.paragraphs, width, 409 * c.rowspan)
-            cell.font = Font(name=SERIF, size=size)
             # a label merged over many rows sits at their top: where a printed page
             # cuts the merge, the label is on the page where it starts, never clipped
             vertical = "top" if c.rowspan > 2 else "center"
-            cell.alignment = Alignment(horizontal=c.align, vertical=vertical, wrap_text=True)
-            for rr in range(top, top + c.rowspan):
-                for cc in range(left, right + 1):
-                    if block.ruled:
-                        ws.cell(row=rr, column=cc).border = _BORDER
+            styles.apply(cell, (SERIF, size, False, None), (c.align, vertical), block.ruled, number_format)
+            if block.ruled:
+                for rr in range(top, top + c.rowspan):
+                    for cc in range(left, right + 1):
+                        if (rr, cc) != (top, left):
+                            styles.apply(ws.cell(row=rr, column=cc), None, None, True)
             if c.rowspan > 1 or right > left:
                 ws.merge_cells(start_row=top, start_column=left, end_row=top + c.rowspan - 1, end_column=right)
             if c.rowspan == 1:
@@ -348,15 +384,16 @@ def write_xlsx(document: Document, date: datetime) -> bytes:
     wb._fonts = IndexedList([base])  # the default font: fonts[0] and the Normal style's
     wb._named_styles["Normal"].font = base
     used: set[str] = set()
+    styles = _Styles()
     after_cover = False
     for section in _sheets(document.sections):
         title = _sheet_title(section.sheet or "Sheet", used)
         ws = wb.create_sheet(title)
-        factor = _write_section(ws, section, document.sample, document.draft, first_numbered=after_cover)
+        factor = _write_section(ws, section, styles, document.sample, document.draft, first_numbered=after_cover)
         if factor > 1:  # written again, wider: its text then takes fewer lines
             wb.remove(ws)
             ws = wb.create_sheet(title)
-            _write_section(ws, section, document.sample, document.draft, first_numbered=after_cover, widen=factor)
+            _write_section(ws, section, styles, document.sample, document.draft, first_numbered=after_cover, widen=factor)
         after_cover = section.front
 
     wb.properties.creator = document.author
