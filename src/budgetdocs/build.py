@@ -387,9 +387,10 @@ def disclosure_document(year: int, unit: Unit, loaded: LoadedBudget, registry_un
     return f"{year}年{unit.folder}{budget.kind}预算", context
 
 
-def documents(project: Project, the_plan: Plan) -> list[DocumentJob]:
-    """The documents of a plan with their layout HTML (Jinja only; cheap)."""
-    env = make_environment(project.templates)
+def documents(project: Project, the_plan: Plan, use_cache: bool = False) -> list[DocumentJob]:
+    """The documents of a plan with their layout HTML (Jinja only; cheap).  With
+    ``use_cache`` compiled templates are kept in the project's cache folder."""
+    env = make_environment(project.templates, project.cache if use_cache else None)
     date = datetime(the_plan.year, 1, 1)
     registry_units = {u.folder: u for u in project.registry().units}
     result = []
@@ -423,7 +424,7 @@ def render_with_stats(
     """
     folders = [project.templates, BUILTIN_TEMPLATES]
     cache = Cache(project.cache if use_cache else None)
-    files, stats = run_jobs(documents(project, the_plan), formats, folders, BUILTIN_TEMPLATES, cache, jobs, progress, pool)
+    files, stats = run_jobs(documents(project, the_plan, use_cache), formats, folders, BUILTIN_TEMPLATES, cache, jobs, progress, pool)
     return [Output(path, data) for path, data in files], stats
 
 

@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
-from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateError, TemplateSyntaxError
+from jinja2 import ChoiceLoader, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined, TemplateError, TemplateSyntaxError
 from jinja2.exceptions import SecurityError
 from markupsafe import Markup, escape
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -136,8 +136,12 @@ def _template_line(tb) -> str:
     return where
 
 
-def make_environment(user_templates: Optional[Path] = None) -> ImmutableSandboxedEnvironment:
-    """Sandboxed Jinja environment: user templates first, built-in second."""
+def make_environment(user_templates: Optional[Path] = None, compiled: Optional[Path] = None) -> ImmutableSandboxedEnvironment:
+    """Sandboxed Jinja environment: user templates first, built-in second.
+
+    ``compiled`` is a folder where Jinja keeps templates compiled (its bytecode
+    cache, keyed by template name and source checksum): a new process then skips
+    compiling the disclosure templates (about 0.1 s)."""
     search: list[Any] = []
     if user_templates is not None and user_templates.is_dir():
         search.append(FolderLoader(str(user_templates)))
@@ -149,6 +153,7 @@ def make_environment(user_templates: Optional[Path] = None) -> ImmutableSandboxe
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=_bytecode_cache(compiled),
     )
     env.filters["paras"] = _paras
     env.filters["keep_tail"] = keep_tail
@@ -161,6 +166,21 @@ def make_environment(user_templates: Optional[Path] = None) -> ImmutableSandboxe
     env.globals["numbered"] = numbered
     env.globals["phrases"] = phrases
     return env
+
+
+def _bytecode_cache(folder: Optional[Path]) -> Optional[FileSystemBytecodeCache]:
+    """Jinja's bytecode cache in ``folder``, in a subfolder per version of this code (the
+    environment's settings are part of the code), or None if it cannot be made."""
+    if folder is None:
+        return None
+    from .version import CODE_DIGEST
+
+    target = folder / f"jinja-{CODE_DIGEST.hex()[:16]}"
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return FileSystemBytecodeCache(str(target))
 
 
 def render_html(env: ImmutableSandboxedEnvironment, template: str, **context: Any) -> str:

@@ -40,7 +40,7 @@ NO_FOOTER = "@page { @bottom-center { content: none; } @bottom-right { content: 
 # In a part, the contents page shows the page numbers written into data-page.
 TOC_NUMBERS = 'p.toc a::after { content: leader(".") attr(data-page); }'
 TOC_PLACEHOLDER = "000"
-CHUNK = 20_000  # characters of HTML per part: about 2–4 table pages, 1–2 forms of 2017, 4 of 2023
+CHUNK = 12_000  # characters of HTML per part: 1 form of 2017, 2–3 of 2023, 1–2 tables (an edit re-lays out little)
 
 
 @dataclass
