@@ -241,7 +241,7 @@ def merge_fonts(writer: PdfWriter, store: Optional[ProgramStore] = None) -> int:
         cid[NameObject("/FontDescriptor")] = descriptor_ref
         cid_ref = writer._add_object(cid)
         to_unicode_ref = writer._add_object(_cmap(mapping).flate_encode())
-        replaced = [f["/DescendantFonts"] for f in fonts] + [f["/ToUnicode"] for f in fonts]
+        replaced = [f["/DescendantFonts"] for f in fonts] + [f.raw_get("/ToUnicode") for f in fonts]
         for font in fonts:
             font[NameObject("/BaseFont")] = base
             font[NameObject("/DescendantFonts")] = ArrayObject([cid_ref])

@@ -248,6 +248,25 @@ def assemble(
     writer._root_object[NameObject("/Lang")] = TextStringObject("zh-CN")
     out = io.BytesIO()
     writer.write(out)
+    return packed(out.getvalue())
+
+
+def packed(pdf: bytes) -> bytes:
+    """``pdf`` saved again by qpdf (pikepdf) with its small objects in compressed object
+    streams, as one WeasyPrint run writes them: pypdf writes every page, font and form
+    dictionary in the clear, which made a 201-page PDF a third larger.  The /ID is
+    derived from the content, so the same input still gives the same bytes."""
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        out = io.BytesIO()
+        document.save(
+            out,
+            object_stream_mode=pikepdf.ObjectStreamMode.generate,
+            compress_streams=True,
+            deterministic_id=True,
+            linearize=False,
+        )
     return out.getvalue()
 
 
