@@ -124,3 +124,20 @@ def test_long_texts_keep_their_last_two_characters_together(rendered):
         assert text[1] == "\u2060" and (after is None or after.tag != f"{W}r"), text
     texts = ["".join(p.itertext()) for p in body.iter(f"{W}p")]
     assert any(t.endswith("\u2060况") or t.endswith("\u2060率") for t in texts)
+
+
+def test_line_heights_are_the_pdfs(rendered):
+    """Table text and the narrative are set on exact line heights, as style.css sets
+    them: Writer's "single" and "1.5 lines" for the CJK faces are 1.45 and 2.2 em, so its
+    rows ran taller than the PDF's and a page's last rows went to a page of their own."""
+    docx = next(rendered.rglob("2023年咨询服务中心单位预算.docx"))
+    styles = part(docx, "word/styles.xml")
+    ns = {"w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main"}
+
+    def spacing(name: str) -> tuple[str, str]:
+        style = styles.xpath(f'//w:style[w:name/@w:val="{name}"]', namespaces=ns)[0]
+        element = style.find("w:pPr/w:spacing", ns)
+        return element.get(f"{{{ns['w']}}}line"), element.get(f"{{{ns['w']}}}lineRule")
+
+    assert spacing("BD Cell") == ("280", "exact")  # 1.4 × 10 pt
+    assert spacing("BD Body") == ("480", "exact")  # 1.5 × 16 pt

@@ -60,6 +60,7 @@ PARAGRAPH_STYLES = {
 OUTLINE = {"h1": 0, "h2": 0, "h3": 1}
 NO_OUTLINE = ("toc-title", "form-title")
 CELL_STYLE = ("BD Cell", 10.5, False, "left", SERIF)
+CELL_LINE = 14.0  # points: style.css's line-height 1.4 at the budget tables' 10 pt
 
 # Page geometry in millimetres: (width, height, top, right, bottom, left), after style.css.
 PAGES = {
@@ -125,9 +126,14 @@ def _setup_styles(doc) -> dict[str, str]:
     for kind, spec in list(PARAGRAPH_STYLES.items()) + [("cell", CELL_STYLE)]:
         style = _style(doc, *spec)
         ids[kind] = style.style_id
+        if kind == "cell":
+            # table text on an exact line height, as style.css sets it (1.4 × the budget
+            # tables' 10 pt): Writer's "single" for the CJK faces is 1.45 em, which made
+            # rows taller than the PDF's and pushed a page's last rows onto a page of their own
+            style.paragraph_format.line_spacing = Pt(CELL_LINE)
         if kind == "body":  # narrative: two-character indent, 1.5 lines, as in style.css
             style.paragraph_format.first_line_indent = Pt(2 * spec[1])
-            style.paragraph_format.line_spacing = 1.5
+            style.paragraph_format.line_spacing = Pt(spec[1] * 1.5)  # exactly, as style.css (Writer's 1.5 lines is 2.2 em for CJK)
     return ids
 
 
@@ -320,7 +326,9 @@ def _table_part(table: Table, text_width: int, style_id: str, rows: list[int]) -
                 merge = "restart" if cell.rowspan > 1 and cell.row + 1 in rows else ""
             else:
                 merge = "continue"
-            out.append(_cell_xml(cell, width, style_id, merge, keep=r in kept))
+            # the last row of a part never keeps with what follows: the PDF starts a
+            # page after it, and a row kept with that page break moves to the next page alone
+            out.append(_cell_xml(cell, width, style_id, merge, keep=r in kept and r != rows[-1]))
             c = cell.col + cell.colspan
         out.append("</w:tr>")
     out.append("</w:tbl>")
