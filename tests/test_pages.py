@@ -97,3 +97,24 @@ def test_the_check_sees_a_lost_label(monkeypatch):
     monkeypatch.setattr(paginate, "split_rowspans", lambda html, breaks: html)
     with pytest.raises(AssertionError, match="without being repeated"):
         test_no_row_or_label_lost_at_a_page_break(2023, "人社局")
+
+
+def test_no_closing_row_or_last_item_opens_a_page_alone(tmp_path):
+    """The 2017 disclosure: the 备注 row and sign-off of a form never open a page by
+    themselves (the last indicator row comes along, its label repeated), and the list of
+    units never leaves its last item alone on a page."""
+    import subprocess
+
+    from click.testing import CliRunner
+
+    from budgetdocs.cli import main
+
+    result = CliRunner().invoke(main, ["--year", "2017", "--unit", "人社局", "--data", str(DATA), "--out", str(tmp_path), "--format", "pdf"])
+    assert result.exit_code == 0, result.output
+    pdf = next(tmp_path.rglob("*.pdf"))
+    count = int(subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout.split("Pages:")[1].split()[0])
+    for page in range(1, count + 1):
+        text = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
+        lines = [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("—")]
+        assert not (lines and lines[0].startswith(("备注", "需要说明的其它问题"))), (page, lines[:3])
+        assert not (len(lines) == 1 and "、上海市" in lines[0]), (page, lines)
