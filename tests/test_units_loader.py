@@ -122,3 +122,30 @@ def test_empty_file_and_strict_json(project):
     with pytest.raises(DataError) as info:
         load_form(path, 2023, "局本部")
     assert (info.value.problems[0].code, info.value.problems[0].line) == ("E102", 2)
+
+
+def test_parsed_records_are_kept_exactly_and_damage_is_ignored(tmp_path):
+    """A record kept by an earlier run comes back equal to a fresh parse (Decimals,
+    positions, warnings); a damaged entry is parsed again; changed bytes are a new entry."""
+    from decimal import Decimal
+
+    from budgetdocs.loader import parsed_records_kept_in, read_mapping
+
+    record = tmp_path / "a.yaml"
+    record.write_text(MINIMAL_2023 + "备注: 第一行\n  续行\n", encoding="utf-8")
+    fresh = read_mapping(record, tmp_path)
+    keep = tmp_path / "cache"
+    with parsed_records_kept_in(keep):
+        first = read_mapping(record, tmp_path)
+        kept = list(keep.rglob("*.json"))
+        second = read_mapping(record, tmp_path)
+    assert len(kept) == 1
+    for got in (first, second):
+        assert got[0] == fresh[0] and got[1].positions == fresh[1].positions and got[1].warnings == fresh[1].warnings
+    assert second[0]["年度资金"]["当年财政拨款"] == Decimal("1732000.10") and second[1].warnings[0].code == "W106"
+    kept[0].write_text("{damaged", encoding="utf-8")
+    with parsed_records_kept_in(keep):
+        assert read_mapping(record, tmp_path)[0] == fresh[0]
+        record.write_text(MINIMAL_2023.replace("1732000.10", "1732000.20"), encoding="utf-8")
+        assert read_mapping(record, tmp_path)[0]["年度资金"]["当年财政拨款"] == Decimal("1732000.20")
+    assert len(list(keep.rglob("*.json"))) == 2

@@ -21,6 +21,7 @@ import click
 from .build import Output, Project, WriteError, check_formats, plan, render_with_stats, write_all
 from .errors import DataError, RenderError, UsageError
 from .layout import BUILTIN_TEMPLATES
+from .loader import parsed_records_kept_in
 from .jobs import MAX_JOBS
 from .writers import FORMATS
 
@@ -107,7 +108,8 @@ def _once(year, units, every, formats, data_dir, out_dir, check, as_json, strict
             raise UsageError("请用 --unit 指定单位，或用 --all 渲染全部单位（二者选一）")
         chosen_formats = check_formats([f.strip().lower() for f in formats.split(",") if f.strip()])
         project = Project.at(Path.cwd(), data_dir, out_dir)
-        the_plan = plan(project, year, units, every)
+        with parsed_records_kept_in(project.cache if use_cache else None):
+            the_plan = plan(project, year, units, every)
         if strict and the_plan.warnings:
             raise DataError(the_plan.warnings)
         if check:

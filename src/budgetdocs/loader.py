@@ -8,12 +8,17 @@ is a ``Decimal``.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
+import os
 import re
+import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 from pydantic import ValidationError
 from ruamel.yaml import YAML
@@ -121,7 +126,12 @@ def _refuse_constructs(text: str, shown: str) -> list[Problem]:
 
     Reads the parser's events only (linear in the file, nothing expanded).
     """
-    from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, ScalarEvent
+    from ruamel.yaml.events import (
+        AliasEvent,
+        CollectionEndEvent,
+        CollectionStartEvent,
+        ScalarEvent,
+    )
 
     depth = 0
     warnings: list[Problem] = []
@@ -156,11 +166,95 @@ def _refuse_constructs(text: str, shown: str) -> list[Problem]:
     return warnings
 
 
+# Where parsed records are kept between runs (see ``parsed_records_kept_in``); None: nowhere.
+_KEPT: list[Path] = []
+_DECIMAL = "\x00decimal"  # marks a Decimal in the kept JSON (records cannot hold \x00)
+
+
+@contextmanager
+def parsed_records_kept_in(folder: Optional[Path]) -> Iterator[None]:
+    """Within this block, ``read_mapping`` keeps what it parsed in ``folder`` (JSON, keyed
+    by the file's bytes, its shown name and the toolkit's code) and reuses it: a render
+    after one changed number parses one record, not all of them.  ``None``: no keeping."""
+    if folder is not None:
+        _KEPT.append(folder)
+    try:
+        yield
+    finally:
+        if folder is not None:
+            _KEPT.pop()
+
+
+def _to_json(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return [_DECIMAL, str(value)]
+    if isinstance(value, dict):
+        return {k: _to_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_to_json(v) for v in value]
+    return value
+
+
+def _from_json(value: Any) -> Any:
+    if isinstance(value, list):
+        if len(value) == 2 and value[0] == _DECIMAL:
+            return Decimal(value[1])
+        return [_from_json(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _from_json(v) for k, v in value.items()}
+    return value
+
+
+def _kept_file(raw: bytes, shown: str) -> Optional[Path]:
+    if not _KEPT:
+        return None
+    from .version import CODE_DIGEST
+
+    key = hashlib.sha256(CODE_DIGEST + shown.encode() + b"\0" + raw).hexdigest()
+    return _KEPT[-1] / "records" / key[:2] / f"{key}.json"
+
+
+def _kept(raw: bytes, shown: str, path: Path) -> Optional[tuple[dict, Source]]:
+    """A record parsed by an earlier run from the same bytes, if kept and intact."""
+    kept = _kept_file(raw, shown)
+    try:
+        entry = json.loads(kept.read_text(encoding="utf-8")) if kept is not None and kept.is_file() else None
+        if entry is None:
+            return None
+        positions = {tuple(loc): (line, col) for loc, line, col in entry["positions"]}
+        warnings = tuple(Problem(**w) for w in entry["warnings"])
+        return _from_json(entry["data"]), Source(Path(path), shown, positions, warnings)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # damaged: parsed again, and written anew
+
+
+def _keep(raw: bytes, shown: str, data: dict, source: Source) -> None:
+    kept = _kept_file(raw, shown)
+    if kept is None:
+        return
+    entry = {
+        "data": _to_json(data),
+        "positions": [[list(loc), line, col] for loc, (line, col) in source.positions.items()],
+        "warnings": [dataclasses.asdict(w) for w in source.warnings],
+    }
+    try:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=kept.parent, prefix=".tmp-")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(entry, handle, ensure_ascii=False)
+        os.replace(tmp, kept)
+    except OSError:
+        pass  # a cache that cannot be written is only slower
+
+
 def read_mapping(path: Path, root: Optional[Path] = None) -> tuple[dict, Source]:
     """Parse one YAML/JSON file into a plain mapping and its key positions."""
     shown = display_path(path, root)
     try:
         raw = Path(path).read_bytes()
+        kept = _kept(raw, shown, path)
+        if kept is not None:
+            return kept
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
@@ -202,7 +296,9 @@ def read_mapping(path: Path, root: Optional[Path] = None) -> tuple[dict, Source]
     plain = _plain(data, (), positions, shown, problems)
     if problems:
         raise DataError(problems)
-    return plain, Source(Path(path), shown, positions, tuple(folded))
+    source = Source(Path(path), shown, positions, tuple(folded))
+    _keep(raw, shown, plain, source)
+    return plain, source
 
 
 _PYDANTIC_MESSAGES = {
