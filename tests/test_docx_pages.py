@@ -140,4 +140,10 @@ def test_line_heights_are_the_pdfs(rendered):
         return element.get(f"{{{ns['w']}}}line"), element.get(f"{{{ns['w']}}}lineRule")
 
     assert spacing("BD Cell") == ("280", "exact")  # 1.4 × 10 pt
+    assert spacing("BD Budget Cell") == ("280", "exact")
     assert spacing("BD Body") == ("480", "exact")  # 1.5 × 16 pt
+    # the nine budget tables are set in 10 pt as in the PDF, the forms in 10.5 pt
+    sizes = {name: styles.xpath(f'//w:style[w:name/@w:val="{name}"]/w:rPr/w:sz/@w:val', namespaces=ns) for name in ("BD Cell", "BD Budget Cell")}
+    assert sizes == {"BD Cell": ["21"], "BD Budget Cell": ["20"]}
+    body = zipfile.ZipFile(docx).read("word/document.xml").decode()
+    assert body.count('w:val="BDBudgetCell"') > 500 and body.count('w:val="BDCell"') > 100

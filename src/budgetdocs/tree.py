@@ -89,6 +89,7 @@ class Table:
     ruled: bool = True  # False for a borderless "fields" table (label: value lines)
     keep: tuple[int, ...] = ()  # rows that stay on the page of the row after them
     page_starts: tuple[int, ...] = ()  # rows the PDF starts a page with (merges are cut there)
+    compact: bool = False  # a budget table: 10 pt text (style.css table.budget), not 10.5
 
     @property
     def col_count(self) -> int:
@@ -243,6 +244,7 @@ def _table(node) -> Table:
         ruled="fields" not in classes,
         keep=tuple(keep),
         page_starts=tuple(starts),
+        compact="budget" in classes,
     )
 
 

@@ -60,6 +60,7 @@ PARAGRAPH_STYLES = {
 OUTLINE = {"h1": 0, "h2": 0, "h3": 1}
 NO_OUTLINE = ("toc-title", "form-title")
 CELL_STYLE = ("BD Cell", 10.5, False, "left", SERIF)
+BUDGET_CELL_STYLE = ("BD Budget Cell", 10, False, "left", SERIF)  # style.css table.budget
 CELL_LINE = 14.0  # points: style.css's line-height 1.4 at the budget tables' 10 pt
 
 # Page geometry in millimetres: (width, height, top, right, bottom, left), after style.css.
@@ -123,10 +124,10 @@ def _setup_styles(doc) -> dict[str, str]:
     for fonts in list(doc.styles.element.iter(qn("w:rFonts"))):
         _fonts(fonts.getparent(), SERIF)
     ids = {}
-    for kind, spec in list(PARAGRAPH_STYLES.items()) + [("cell", CELL_STYLE)]:
+    for kind, spec in list(PARAGRAPH_STYLES.items()) + [("cell", CELL_STYLE), ("budget-cell", BUDGET_CELL_STYLE)]:
         style = _style(doc, *spec)
         ids[kind] = style.style_id
-        if kind == "cell":
+        if kind in ("cell", "budget-cell"):
             # table text on an exact line height, as style.css sets it (1.4 × the budget
             # tables' 10 pt): Writer's "single" for the CJK faces is 1.45 em, which made
             # rows taller than the PDF's and pushed a page's last rows onto a page of their own
@@ -476,7 +477,8 @@ def write_docx(document: Document, date: datetime, pages: Optional[dict[str, int
                 # numbers even where its own pages fall differently).
                 element = parse_xml(_paragraph_xml(block, ids.get(block.kind, ids["body"]), text_width, pages))
             else:
-                *before, last = [parse_xml(x) for x in _table_xml(block, text_width, ids["cell"])]
+                cell_style = ids["budget-cell"] if block.compact else ids["cell"]
+                *before, last = [parse_xml(x) for x in _table_xml(block, text_width, cell_style)]
                 for piece in before:
                     anchor.addprevious(piece)
                 element = last
