@@ -333,7 +333,9 @@ def report(fig: dict, runs: int, forms: int, large: int, have_lo: bool, quick: b
     )
     lines.append(
         f"| re-render ≤ 1 s as a plain `render` | {verdict(c['median'] <= 1)} ({c['median']:.2f} s) | served {c['median']:.2f} s; new process {c_new['median']:.2f} s; `--watch` {w['median']:.2f} s |"
-        f" a served command skips start-up and imports ({a_new['median'] - a['median']:.2f} s on the cold render); what is left is reading the records, laying out the changed part, rewriting the DOCX and XLSX and assembling |"
+        f" a served command skips start-up and imports ({a_new['median'] - a['median']:.2f} s on the cold render) and reads only the changed record; what is left is laying out the changed part"
+        " (twice when one of its merged labels crosses a page break: the labels are cut there and the part laid out again), then the DOCX and XLSX rewritten while the PDF is assembled,"
+        f" on {os.cpu_count()} cores |"
     )
     per_small = f_new["median"] / forms
     per_large = e["median"] / large
