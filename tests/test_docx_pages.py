@@ -147,3 +147,13 @@ def test_line_heights_are_the_pdfs(rendered):
     assert sizes == {"BD Cell": ["21"], "BD Budget Cell": ["20"]}
     body = zipfile.ZipFile(docx).read("word/document.xml").decode()
     assert body.count('w:val="BDBudgetCell"') > 500 and body.count('w:val="BDCell"') > 100
+
+
+def test_budget_table_labels_break_at_their_own_size():
+    """A budget table's text is 10 pt: a 14-character 科目名称 fits its 25 % column on one
+    line, as in the PDF; measured at the forms' 10.5 pt it was broken into two."""
+    from budgetdocs.writers.docx import BUDGET_EM, EM, balanced_lines
+
+    name = "机关事业单位职业年金缴费支出"
+    assert balanced_lines(name, 3189, BUDGET_EM) == [name]
+    assert len(balanced_lines(name, 3189, EM)) == 2

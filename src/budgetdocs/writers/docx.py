@@ -242,15 +242,17 @@ def _kept_rows(table: Table) -> set[int]:
 
 
 CELL_MARGINS = 170  # twips, left + right (tblCellMar)
-EM = 210  # twips per full-width character at the cells' 10.5 pt
+EM = round(20 * CELL_STYLE[1])  # twips per full-width character at the cells' 10.5 pt
+BUDGET_EM = round(20 * BUDGET_CELL_STYLE[1])  # … and at the budget tables' 10 pt
 
 
-def balanced_lines(text: str, width: int) -> list[str]:
-    """A short cell text of ``width`` twips broken into even lines (see :mod:`.linebreak`)."""
-    return even_lines(text, (width - CELL_MARGINS) / EM)
+def balanced_lines(text: str, width: int, em: int = EM) -> list[str]:
+    """A short cell text of ``width`` twips, set ``em`` twips to the full-width character,
+    broken into even lines (see :mod:`.linebreak`)."""
+    return even_lines(text, (width - CELL_MARGINS) / em)
 
 
-def _cell_xml(cell: Cell, width: int, style_id: str, merge: str, keep: bool = False) -> str:
+def _cell_xml(cell: Cell, width: int, style_id: str, merge: str, keep: bool = False, em: int = EM) -> str:
     props = f'<w:tcW w:w="{width}" w:type="dxa"/>'
     if cell.colspan > 1:
         props += f'<w:gridSpan w:val="{cell.colspan}"/>'
@@ -270,7 +272,7 @@ def _cell_xml(cell: Cell, width: int, style_id: str, merge: str, keep: bool = Fa
             return ""
         if cell.value is not None:
             return _run_xml(text)
-        lines = balanced_lines(text, width) if len(paras) == 1 else [text]
+        lines = balanced_lines(text, width, em) if len(paras) == 1 else [text]
         if len(lines) == 1:  # a text left to wrap: its last two characters together
             return _joined_runs(text)
         return "<w:r><w:br/></w:r>".join(_run_xml(line) for line in lines)
@@ -329,7 +331,8 @@ def _table_part(table: Table, text_width: int, style_id: str, rows: list[int]) -
                 merge = "continue"
             # the last row of a part never keeps with what follows: the PDF starts a
             # page after it, and a row kept with that page break moves to the next page alone
-            out.append(_cell_xml(cell, width, style_id, merge, keep=r in kept and r != rows[-1]))
+            out.append(_cell_xml(cell, width, style_id, merge, keep=r in kept and r != rows[-1],
+                                 em=BUDGET_EM if table.compact else EM))
             c = cell.col + cell.colspan
         out.append("</w:tr>")
     out.append("</w:tbl>")
