@@ -94,3 +94,18 @@ def test_wrapping_cells_keep_their_last_two_characters_together(workbooks):
     assert len(joined) > 100
     assert all(line.rstrip("\ufeff。，；：）》、”’%")[-2] == "\ufeff" for line in joined)
     assert "项目名称" in texts and "一级指标" in texts
+
+
+def test_a_label_never_ends_a_printed_page():
+    """A label row (保证项目实施的制度、措施：) whose text does not fit under it on the page
+    gets a manual break before it, so label and text start the next page together; a
+    label that fits with its text is left alone."""
+    from openpyxl import Workbook
+
+    from budgetdocs.writers.xlsx import PAGE_FILL, _keep_with_next, printable
+
+    page = PAGE_FILL * printable("portrait")[1]  # the sheet is narrow: printed at 100 %
+    ws = Workbook().active
+    heights = {1: page - 40, 2: 20.0, 3: 60.0, 4: 20.0, 5: 20.0}  # row 2: a label, row 3 its text
+    _keep_with_next(ws, heights, {2, 4}, 5, 70.0, "portrait")
+    assert [b.id for b in ws.row_breaks.brk] == [1]  # a break after row 1: the label moves down

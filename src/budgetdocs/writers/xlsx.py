@@ -213,6 +213,42 @@ def page_pieces(first: int, table: Table, segment_start: int) -> list[tuple[int,
     return pieces
 
 
+# Paragraph kinds that never end a printed page: a form's labels (项目名称：…, 保证项目实施的
+# 制度、措施：) and headings stay with the text after them, as the PDF keeps them.
+KEPT_WITH_NEXT = {"field", "h2", "h3", "caption"}
+DEFAULT_ROW = 15.0  # points: a row with no height of its own (the blank row after a table)
+
+
+def _keep_with_next(ws, heights: dict[int, float], kept: set[int], rows: int, sheet_units: float, orientation: str) -> None:
+    """Where the sheet's rows would make a page end on a kept row (a label whose text does
+    not fit under it), put a manual page break before that row instead.
+
+    Follows the pages as LibreOffice and Excel fill them: the sheet is printed fitted to
+    the paper's width, rows go on a page until the next one does not fit (at
+    ``PAGE_FILL`` of the printable height, the estimates' margin), and every manual break
+    starts a new page."""
+    if not kept:
+        return
+    width, height = printable(orientation)
+    scale = min(1.0, width / (sheet_units * PT_PER_UNIT))
+    page = PAGE_FILL * height / scale
+    manual = {b.id for b in ws.row_breaks.brk}
+    used = 0.0
+    for r in range(1, rows + 1):
+        if r - 1 in manual:
+            used = 0.0
+        h = heights.get(r, DEFAULT_ROW)
+        if used and used + h > page:
+            # the page ends before row r: not right after a kept row
+            if r - 1 in kept and r - 2 not in manual and r > 2:
+                ws.row_breaks.append(Break(id=r - 2))
+                manual.add(r - 2)
+                used = heights.get(r - 1, DEFAULT_ROW)
+            else:
+                used = 0.0
+        used += h
+
+
 def _write_section(ws, section: Section, styles: "_Styles", sample: bool, draft: bool = False,
                    first_numbered: bool = False, widen: float = 1.0) -> float:
     """Write one section on a sheet, its columns ``widen`` times the standard width;
@@ -231,6 +267,7 @@ def _write_section(ws, section: Section, styles: "_Styles", sample: bool, draft:
     heights: dict[int, float] = {}
     segment_start = 1  # the first row of the printed page being filled
     pieces: list[tuple[int, int, bool]] = []
+    kept_rows: set[int] = set()  # headings and labels that stay on the page of the row after them
     for index, block in enumerate(section.blocks):
         if isinstance(block, Paragraph):
             if block.page_break_before and row > 1:
@@ -245,6 +282,9 @@ def _write_section(ws, section: Section, styles: "_Styles", sample: bool, draft:
                 ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=ncols)
             lines = _lines([block.text], total, size)
             heights[row] = max(size * 1.6, lines * size * LEADING)
+            following = section.blocks[index + 1] if index + 1 < len(section.blocks) else None
+            if block.kind in KEPT_WITH_NEXT and following is not None:
+                kept_rows.add(row)
             row += 1
             continue
         first = row
@@ -313,6 +353,7 @@ def _write_section(ws, section: Section, styles: "_Styles", sample: bool, draft:
     for r, h in heights.items():
         ws.row_dimensions[r].height = round(min(h, 409), 1)
     titles = sum(heights.get(r, 0.0) for r in range(print_rows[0], print_rows[1] + 1)) if print_rows else 0.0
+    _keep_with_next(ws, heights, kept_rows, row, sum(col_units), section.orientation)
     tallest = max(
         (sum(heights.get(r, 0.0) for r in range(low, high + 1)) + (titles if repeat else 0.0) for low, high, repeat in pieces),
         default=0.0,
