@@ -75,6 +75,16 @@ def socket_path() -> Optional[Path]:
     return folder / f"{server_key()}.sock" if folder is not None else None
 
 
+def server_pid(pid_file: Path) -> Optional[int]:
+    """The pid a server wrote in ``pid_file``, if that process still runs."""
+    try:
+        pid = int(json.loads(pid_file.read_text())["pid"])
+        os.kill(pid, 0)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return pid
+
+
 def _connect(path: Path) -> Optional[socket.socket]:
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
@@ -191,10 +201,8 @@ def daemon_command(argv: list[str]) -> int:
     current = socket_path()
     running = 0
     for path in sockets:
-        try:
-            pid = int(json.loads(path.with_suffix(".pid").read_text())["pid"])
-            os.kill(pid, 0)
-        except (OSError, ValueError, KeyError, TypeError):
+        pid = server_pid(path.with_suffix(".pid"))
+        if pid is None:
             continue
         running += 1
         mark = "（当前版本）" if path == current else "（旧版本，空闲后自动退出）"

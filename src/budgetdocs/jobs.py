@@ -16,7 +16,6 @@ import json
 import multiprocessing
 import os
 import re
-import tempfile
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from .pdfparts import (
     toc_html,
     toc_part,
 )
+from .store import keep_file
 from .version import CODE_DIGEST
 
 
@@ -131,22 +131,8 @@ class Cache:
 
     def _write(self, key: str, suffix: str, data: bytes) -> None:
         path = self._path(key, suffix)
-        if path is None:
-            return
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        except OSError:
-            return  # a cache that cannot be written is only slower
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.replace(tmp, path)
-        except OSError:
-            pass
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        if path is not None:
+            keep_file(path, data)
 
 
 def _tuples(items) -> list:

@@ -11,9 +11,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
 import re
-import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -27,6 +25,7 @@ from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError
 
 from .errors import DataError, Problem, display_path
+from .store import keep_file
 from .model import FORM_MODELS, FormBase, edition_for_year
 
 Position = tuple[int, int]
@@ -237,14 +236,7 @@ def _keep(raw: bytes, shown: str, data: dict, source: Source) -> None:
         "positions": [[list(loc), line, col] for loc, (line, col) in source.positions.items()],
         "warnings": [dataclasses.asdict(w) for w in source.warnings],
     }
-    try:
-        kept.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=kept.parent, prefix=".tmp-")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(entry, handle, ensure_ascii=False)
-        os.replace(tmp, kept)
-    except OSError:
-        pass  # a cache that cannot be written is only slower
+    keep_file(kept, json.dumps(entry, ensure_ascii=False).encode("utf-8"))
 
 
 def read_mapping(path: Path, root: Optional[Path] = None) -> tuple[dict, Source]:

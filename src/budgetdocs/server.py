@@ -28,7 +28,7 @@ import threading
 import time
 from pathlib import Path
 
-from .client import EXIT, HEADER, private_dir
+from .client import EXIT, HEADER, private_dir, server_pid
 
 IDLE = float(os.environ.get("BUDGETDOCS_DAEMON_IDLE", "900"))
 MAX_REQUEST = 4 * 1024 * 1024
@@ -115,16 +115,6 @@ def _child(conn: socket.socket, listener: socket.socket) -> None:
         pass
     finally:
         os._exit(0)
-
-
-def server_pid(pid_file: Path) -> "int | None":
-    """The pid a server wrote, if that process still runs."""
-    try:
-        pid = int(json.loads(pid_file.read_text())["pid"])
-        os.kill(pid, 0)
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return pid
 
 
 def retire_others(path: Path) -> None:
