@@ -10,6 +10,9 @@ part this makes one subset of the installed font (found through fontconfig) for 
 union of the glyph ids, merges the widths (``/W``) and the Unicode maps
 (``/ToUnicode``), and points every part's font dictionary at them.  The pages' text
 is untouched, so it extracts and copies exactly as before.
+
+A CID-keyed CFF face (the Noto CJK faces) is embedded as a bare CFF program holding
+only the glyphs used (:func:`compact_cff`): a quarter of the glyph-id-keeping subset.
 """
 
 from __future__ import annotations
@@ -82,14 +85,59 @@ def subset(path: str, index: int, glyphs: frozenset[int]) -> bytes:
     for gid in sorted(glyphs):
         first.glyph_set.add(gid)
     first.flags = hb.SubsetFlags.RETAIN_GIDS | hb.SubsetFlags.PASSTHROUGH_UNRECOGNIZED | hb.SubsetFlags.DESUBROUTINIZE
-    for tag in DROP_TABLES:
-        first.drop_table_tag_set.add(hb.ot_tag_from_string(tag) if hasattr(hb, "ot_tag_from_string") else _tag(tag))
+    _drop_layout(first)
     kept = hb.subset(face, first)
     second = hb.SubsetInput()
     for gid in range(max(glyphs) + 1):  # drop the empty glyphs after the last one used
         second.glyph_set.add(gid)
     second.flags = hb.SubsetFlags.PASSTHROUGH_UNRECOGNIZED | hb.SubsetFlags.DESUBROUTINIZE | hb.SubsetFlags.NO_HINTING
     return hb.subset(kept, second).blob.data
+
+
+def compact_cff(path: str, index: int, glyphs: frozenset[int]) -> Optional[bytes]:
+    """A bare CID-keyed CFF program (``/FontFile3 /CIDFontType0C``) holding only ``glyphs``,
+    or None when the face cannot be cut so.
+
+    A page's text codes are CIDs (Identity-H); a CID-keyed CFF finds a CID's glyph
+    through its charset, not by position.  So when the installed face's CIDs are its
+    glyph ids (the Noto CJK faces' are), a subset that keeps only the used glyphs, in
+    order, with their CIDs in the charset, draws the pages' unchanged text exactly as
+    the glyph-id-keeping subset did.  It leaves out what that one carried for every
+    glyph id up to the largest used (a metrics entry, a charstring offset and an
+    FDSelect entry each: 63,000 of them for a CJK face) and the OpenType tables a PDF
+    does not read.  The result is checked: its charset must list exactly ``glyphs``.
+    """
+    import io
+
+    import uharfbuzz as hb
+    from fontTools.cffLib import CFFFontSet
+
+    face = hb.Face(_blob(path), index)
+    if "CFF " not in face.table_tags:
+        return None
+    cut = hb.SubsetInput()
+    for gid in sorted(glyphs):
+        cut.glyph_set.add(gid)
+    cut.flags = hb.SubsetFlags.DESUBROUTINIZE | hb.SubsetFlags.NO_HINTING | hb.SubsetFlags.NO_LAYOUT_CLOSURE
+    _drop_layout(cut)
+    data = hb.subset(face, cut).reference_table("CFF ").data
+    if not data:
+        return None
+    try:
+        fonts = CFFFontSet()
+        fonts.decompile(io.BytesIO(data), None)
+        top = fonts.topDictIndex[0]
+        if not hasattr(top, "ROS"):
+            return None  # name-keyed: a CID would be read as a glyph position
+        cids = [0 if name == ".notdef" else int(name[3:]) for name in top.charset]
+    except Exception:  # noqa: BLE001 - anything unreadable: keep the glyph-id subset
+        return None
+    return bytes(data) if cids == sorted(glyphs | {0}) else None
+
+
+def _drop_layout(plan) -> None:
+    for tag in DROP_TABLES:
+        plan.drop_table_tag_set.add(_tag(tag))
 
 
 def _tag(name: str) -> int:
@@ -162,20 +210,31 @@ class ProgramStore(Protocol):
     def put_file(self, key: str, data: bytes) -> None: ...
 
 
-def cached_subset(path: str, index: int, glyphs: frozenset[int], store: Optional[ProgramStore]) -> bytes:
-    """``subset``, kept in ``store`` under the face file's identity (path, size, mtime)
-    and the glyph set: an edit that brings no new character reuses the last program."""
+def cached_subset(path: str, index: int, glyphs: frozenset[int], store: Optional[ProgramStore], cff: bool = False) -> bytes:
+    """The program for ``glyphs`` (with ``cff``: :func:`compact_cff` where the face allows
+    it, else :func:`subset`), kept in ``store`` under the face file's identity (path,
+    size, mtime) and the glyph set: an edit that brings no new character reuses the
+    last program.  :func:`is_bare_cff` tells which kind came back."""
+    def make() -> bytes:
+        return (compact_cff(path, index, glyphs) if cff else None) or subset(path, index, glyphs)
+
     if store is None:
-        return subset(path, index, glyphs)
+        return make()
     info = os.stat(path)
     key = hashlib.sha256(
-        f"font\0{path}\0{index}\0{info.st_size}\0{info.st_mtime_ns}\0{','.join(map(str, sorted(glyphs)))}".encode()
+        f"font\0{'cff' if cff else 'sfnt'}\0{path}\0{index}\0{info.st_size}\0{info.st_mtime_ns}\0"
+        f"{','.join(map(str, sorted(glyphs)))}".encode()
     ).hexdigest()
     data = store.get_file(key)
     if data is None:
-        data = subset(path, index, glyphs)
+        data = make()
         store.put_file(key, data)
     return data
+
+
+def is_bare_cff(program: bytes) -> bool:
+    """A bare CFF program (version 1 header), not an OpenType or TrueType file."""
+    return program[:1] == b"\x01" and program[1:2] == b"\x00"
 
 
 def merge_fonts(writer: PdfWriter, store: Optional[ProgramStore] = None) -> int:
@@ -214,14 +273,16 @@ def merge_fonts(writer: PdfWriter, store: Optional[ProgramStore] = None) -> int:
         for font in fonts:
             mapping.update(_to_unicode(font["/ToUnicode"].get_object()))
         glyphs = frozenset(widths) | frozenset(mapping) | {0}
-        data = cached_subset(installed[0], installed[1], glyphs, store)
+        data = cached_subset(installed[0], installed[1], glyphs, store, cff=key == "/FontFile3")
         tag = "".join(chr(65 + b % 26) for b in hashlib.sha256(name.encode() + data).digest()[:6])
         base = NameObject("/" + tag + "+" + name.split("+", 1)[-1])
         raw = DecodedStreamObject()
         raw.set_data(data)
         program = raw.flate_encode()
         template = next(iter(programs.values()))
-        if "/Subtype" in template:
+        if is_bare_cff(data):
+            program[NameObject("/Subtype")] = NameObject("/CIDFontType0C")
+        elif "/Subtype" in template:
             program[NameObject("/Subtype")] = template["/Subtype"]
         if "/Length1" in template:
             program[NameObject("/Length1")] = NumberObject(len(data))

@@ -116,6 +116,7 @@ def draw_document(document, html: str, identifier: Optional[str] = None, font_st
     subset of the glyphs used (widths and Unicode maps are complete): for parts
     whose assembly replaces every face by one subset for the whole document
     (:mod:`budgetdocs.fontmerge`), so that no part pays for a subset thrown away.
+    The table rules are joined into long lines (:mod:`budgetdocs.writers.strokes`).
     """
     watch = _GlyphWatch()
     logger = logging.getLogger("weasyprint")
@@ -130,7 +131,9 @@ def draw_document(document, html: str, identifier: Optional[str] = None, font_st
         fonts.Font.subset = original
         logger.removeHandler(watch)
     _check_glyphs(watch)
-    return data
+    from .strokes import slim_pdf
+
+    return slim_pdf(data)
 
 
 _STUBS: dict[str, bytes] = {}
