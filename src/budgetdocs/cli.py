@@ -108,23 +108,23 @@ def _once(year, units, every, formats, data_dir, out_dir, check, as_json, strict
             raise UsageError("请用 --unit 指定单位，或用 --all 渲染全部单位（二者选一）")
         chosen_formats = check_formats([f.strip().lower() for f in formats.split(",") if f.strip()])
         project = Project.at(Path.cwd(), data_dir, out_dir)
-        with parsed_records_kept_in(project.cache if use_cache else None):
+        with parsed_records_kept_in(project.cache if use_cache else None):  # units.yaml too
             the_plan = plan(project, year, units, every)
-        if strict and the_plan.warnings:
-            raise DataError(the_plan.warnings)
-        if check:
-            count = sum(len(forms) for _, forms in the_plan.units) + len(the_plan.budgets)
-            if as_json:
-                problems = [p.as_dict() for p in the_plan.warnings]
-                click.echo(json.dumps({"ok": True, "problems": problems}, ensure_ascii=False, indent=1))
-            else:
+            if strict and the_plan.warnings:
+                raise DataError(the_plan.warnings)
+            if check:
+                count = sum(len(forms) for _, forms in the_plan.units) + len(the_plan.budgets)
+                if as_json:
+                    problems = [p.as_dict() for p in the_plan.warnings]
+                    click.echo(json.dumps({"ok": True, "problems": problems}, ensure_ascii=False, indent=1))
+                else:
+                    _print_warnings(the_plan.warnings)
+                    click.echo(f"检查通过：{count} 份记录，没有发现错误。")
+                return 0
+            if not as_json:
                 _print_warnings(the_plan.warnings)
-                click.echo(f"检查通过：{count} 份记录，没有发现错误。")
-            return 0
-        if not as_json:
-            _print_warnings(the_plan.warnings)
-        with _progress(not as_json) as progress:
-            outputs, stats = render_with_stats(project, the_plan, chosen_formats, jobs, use_cache, progress, pool)
+            with _progress(not as_json) as progress:
+                outputs, stats = render_with_stats(project, the_plan, chosen_formats, jobs, use_cache, progress, pool)
         written = write_all(outputs, project.out)
     except UsageError as exc:
         click.echo(f"用法错误：{exc}", err=True)

@@ -7,6 +7,14 @@ the rest run in a pool of worker processes (``--jobs``).  Assembly (page
 numbers, contents, bookmarks) is cheap and always runs, so a reused part
 still lands on the right page.  The same input gives the same bytes whether
 parts come from the cache, a pool or one process.
+
+A part whose merged cells cross a page is laid out twice (the second time with
+the labels cut at the breaks).  When a part changed and the last render of the
+part in the same place of the same document left its first breaks in the cache,
+the two lay-outs run side by side: one lays the part out as it is, the other
+from a cut at the remembered breaks.  The second is kept only when the first's
+breaks cut the part the same way, so it is the lay-out a cold render makes: the
+guess can cost time, never change a byte.
 """
 
 from __future__ import annotations
@@ -28,6 +36,8 @@ from .pdfparts import (
     Part,
     RenderedPart,
     assemble,
+    cuts_something,
+    same_cuts,
     front_pages,
     overlay_html,
     printed_numbers,
@@ -56,6 +66,7 @@ class Stats:
     """What a run did: parts laid out and reused."""
 
     laid_out: int = 0
+    guessed: int = 0  # parts whose second lay-out, made from remembered breaks, was kept
     reused: int = 0
     files: int = 0
 
@@ -159,8 +170,13 @@ def _key(*parts: str) -> str:
 def _work(task: tuple):
     kind = task[0]
     if kind == "part":
+        _, key, html, folders, base, *first = task
+        return key, _render_part(html, folders, base, *first)
+    if kind == "first":
         _, key, html, folders, base = task
-        return key, _render_part(html, folders, base)
+        from .pdfparts import first_round
+
+        return key, first_round(html, folders, base)
     _, key, html, date, pages = task
     from .tree import parse
 
@@ -174,10 +190,10 @@ def _work(task: tuple):
     return key, write_xlsx(tree, date)
 
 
-def _render_part(html: str, folders, base: Path) -> RenderedPart:
+def _render_part(html: str, folders, base: Path, first_breaks: Optional[dict] = None) -> RenderedPart:
     from .pdfparts import render_part  # imports WeasyPrint
 
-    return render_part(html, folders, base)
+    return render_part(html, folders, base, first_breaks)
 
 
 WARM_UP = '<html lang="zh-CN"><head><link rel="stylesheet" href="style.css"></head><body><section><h1>预热</h1><table class="grid"><tr><td>一</td></tr></table></section></body></html>'
@@ -298,6 +314,8 @@ def run(
     plans = []
     tasks: dict[str, tuple] = {}
     found: dict[str, object] = {}
+    guesses: dict[str, tuple[str, dict]] = {}  # part key -> (HTML, remembered first breaks)
+    places: dict[str, list[str]] = {}  # part key -> where its first breaks are remembered
     # The DOCX and XLSX are written from the PDF's layout: its merges cut at the
     # rows that start a page, those rows marked (so all three break there), and
     # the page numbers of the contents.  So the parts come first (cached).
@@ -311,7 +329,17 @@ def run(
             if cached is not None:
                 found[key] = cached
                 stats.reused += 1
-            elif key not in tasks:
+                continue
+            place = _key("breaks", assets, str(doc.folder), doc.stem, str(part.index))
+            places.setdefault(key, []).append(place)
+            if key in tasks or key in guesses:
+                continue
+            guess = _remembered_breaks(cache, place)
+            if guess is not None and cuts_something(part.html, guess):
+                guesses[key] = (part.html, guess)
+                tasks["first:" + key] = ("first", "first:" + key, part.html, list(folders), base)
+                tasks["guess:" + key] = ("part", "guess:" + key, part.html, list(folders), base, guess)
+            else:
                 tasks[key] = ("part", key, part.html, list(folders), base)
         plans.append(entry)
     files = [fmt for fmt in ("docx", "xlsx") if fmt in formats]
@@ -324,7 +352,11 @@ def run(
             progress(done[0], total[0])
 
     with _Runner(jobs, pool) as runner:
-        _store(runner.collect(runner.submit(tasks), tick), cache, found, stats)
+        laid = runner.collect(runner.submit(tasks), tick)
+        if guesses:
+            laid = _settle(laid, guesses, runner, tick, total, folders, base, stats)
+        _store(laid, cache, found, stats)
+        _remember_breaks(laid, places, cache)
         second: dict[str, tuple] = {}
         for entry in plans:
             doc = entry["doc"]
@@ -403,6 +435,45 @@ def _store(results: dict, cache: Cache, found: dict, stats: Stats) -> None:
         else:
             cache.put_file(key, value)
     found.update(results)
+
+
+def _remembered_breaks(cache: Cache, place: str) -> Optional[dict]:
+    """The first breaks the last render of a part left at ``place``, if any."""
+    data = cache.get_file(place)
+    try:
+        return {int(t): [int(r) for r in rows] for t, rows in json.loads(data).items()} if data else None
+    except (ValueError, TypeError, AttributeError):
+        return None
+
+
+def _remember_breaks(laid: dict, places: dict[str, list[str]], cache: Cache) -> None:
+    for key, value in laid.items():
+        if isinstance(value, RenderedPart) and value.first_breaks is not None:
+            data = json.dumps(value.first_breaks, sort_keys=True).encode("utf-8")
+            for place in places.get(key, []):
+                cache.put_file(place, data)
+
+
+def _settle(laid: dict, guesses: dict, runner: "_Runner", tick, total: list, folders, base: Path, stats: Stats) -> dict:
+    """Each guessed part's result: its first lay-out when that was final, else the
+    second lay-out made from the guess when the first's breaks cut the part the same
+    way, else a second lay-out from the first's breaks (run now)."""
+    settled = {k: v for k, v in laid.items() if not k.startswith(("first:", "guess:"))}
+    again: dict[str, tuple] = {}
+    for key, (html, guess) in guesses.items():
+        first, second = laid["first:" + key], laid["guess:" + key]
+        if isinstance(first, RenderedPart):
+            settled[key] = first
+        elif same_cuts(html, first, guess):
+            second.first_breaks = first
+            settled[key] = second
+            stats.guessed += 1
+        else:
+            again[key] = ("part", key, html, list(folders), base, first)
+    if again:
+        total[0] += len(again)
+        settled.update(runner.collect(runner.submit(again), tick))
+    return settled
 
 
 def _parts_of(entry: dict, assets: str, found: dict) -> list[RenderedPart]:

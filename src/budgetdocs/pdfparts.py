@@ -68,6 +68,8 @@ class RenderedPart:
     bookmarks: list = field(default_factory=list)
     anchors: dict[str, int] = field(default_factory=dict)  # id -> page index within the part
     sections: str = ""  # the part's sections as laid out: merges cut and page-start rows marked
+    # the breaks of its first lay-out (not cached with it: the next render's guess, see jobs)
+    first_breaks: Optional[dict] = field(default=None, compare=False)
 
     @property
     def pages(self) -> int:
@@ -140,38 +142,91 @@ def front_pages(parts: list[Part], rendered: list["RenderedPart"]) -> int:
 PAGINATION_ROUNDS = 4  # lay-outs at most; one more than the deepest nesting of merges seen
 
 
-def layout_part(html: str, folders: Sequence[Path], base: Path):
+def layout_part(html: str, folders: Sequence[Path], base: Path, first_breaks: Optional[dict] = None):
     """(final HTML, laid-out WeasyPrint document) of one part: laid out until no merged
-    cell crosses a page break (the labels cut by a break are repeated after it)."""
+    cell crosses a page break (the labels cut by a break are repeated after it).
+
+    ``first_breaks``: the breaks of the first lay-out, made elsewhere (see
+    :func:`first_round`); this one starts at the second, which must cut something.
+    """
+    html, document, _first = _rounds(html, folders, base, first_breaks)
+    return html, document
+
+
+def _rounds(html: str, folders: Sequence[Path], base: Path, first_breaks: Optional[dict]):
+    """:func:`layout_part`, and the breaks of the first lay-out."""
     from . import paginate
     from .writers.pdf import layout_document
 
     html = paginate.mark(html)
-    for _ in range(PAGINATION_ROUNDS):
+    rounds = PAGINATION_ROUNDS
+    if first_breaks is not None:
+        again = paginate.split_rowspans(html, first_breaks)
+        if again == html:
+            raise ValueError("first_breaks cut nothing: the first lay-out is final")
+        html, rounds = again, rounds - 1
+    for _ in range(rounds):
         document = layout_document(html, folders, base)
         breaks = paginate.page_breaks(document)
+        if first_breaks is None:
+            first_breaks = breaks
         again = paginate.split_rowspans(html, breaks)
         if again == html:
             break
         html = again
     # a class with no style: the layout just made stays valid
-    return paginate.mark_page_starts(html, breaks), document
+    return paginate.mark_page_starts(html, breaks), document, first_breaks
 
 
-def render_part(html: str, folders: Sequence[Path], base: Path) -> RenderedPart:
-    """Lay out and draw one part (in a worker process)."""
+def render_part(html: str, folders: Sequence[Path], base: Path, first_breaks: Optional[dict] = None) -> RenderedPart:
+    """Lay out and draw one part (in a worker process); ``first_breaks`` as for
+    :func:`layout_part`."""
+    html, document, first = _rounds(html, folders, base, first_breaks)
+    return _drawn(html, document, first)
+
+
+def _drawn(html: str, document, first_breaks: dict) -> RenderedPart:
+    from .paginate import body_of
     from .writers.pdf import draw_document
 
-    html, document = layout_part(html, folders, base)
     pdf = draw_document(document, html, font_stubs=True)
     landscape = [page.width > page.height for page in document.pages]
     anchors: dict[str, int] = {}
     for number, page in enumerate(document.pages):
         for ident in page.anchors:
             anchors.setdefault(ident, number)
-    from .paginate import body_of
+    return RenderedPart(pdf, landscape, document.make_bookmark_tree(), anchors, body_of(html), first_breaks)
 
-    return RenderedPart(pdf, landscape, document.make_bookmark_tree(), anchors, body_of(html))
+
+def first_round(html: str, folders: Sequence[Path], base: Path):
+    """The first lay-out of a part: the part drawn (a :class:`RenderedPart`) when no
+    merged cell crosses a break, else the breaks, for :func:`render_part` to go on from."""
+    from . import paginate
+    from .writers.pdf import layout_document
+
+    marked = paginate.mark(html)
+    document = layout_document(marked, folders, base)
+    breaks = paginate.page_breaks(document)
+    if paginate.split_rowspans(marked, breaks) == marked:
+        return _drawn(paginate.mark_page_starts(marked, breaks), document, breaks)
+    return breaks
+
+
+def same_cuts(html: str, breaks: dict, guess: dict) -> bool:
+    """True when cutting the part at ``guess`` gives what cutting it at ``breaks`` gives
+    (then a second round laid out from ``guess`` is the one a cold render lays out)."""
+    from . import paginate
+
+    marked = paginate.mark(html)
+    return paginate.split_rowspans(marked, breaks) == paginate.split_rowspans(marked, guess)
+
+
+def cuts_something(html: str, breaks: dict) -> bool:
+    """True when ``breaks`` cut a merged cell of the part."""
+    from . import paginate
+
+    marked = paginate.mark(html)
+    return paginate.split_rowspans(marked, breaks) != marked
 
 
 def toc_html(part: Part, pages: dict[str, int]) -> str:
