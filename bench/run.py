@@ -102,7 +102,7 @@ def single_run_size(project: Path, args: list[str], stem_part: str) -> int:
     code = (
         "import sys; from pathlib import Path;"
         "from budgetdocs.build import Project, documents, plan;"
-        "from budgetdocs.layout import BUILTIN_TEMPLATES; from budgetdocs.writers.pdf import write_pdf;"
+        "from budgetdocs.layout.html import BUILTIN_TEMPLATES; from budgetdocs.writers.pdf import write_pdf;"
         "p = Project.at(Path.cwd()); year, unit, key = int(sys.argv[1]), sys.argv[2], sys.argv[3];"
         "doc = next(d for d in documents(p, plan(p, year, [unit], False)) if key in d.stem);"
         "print(len(write_pdf(doc.html, [BUILTIN_TEMPLATES], BUILTIN_TEMPLATES)))"

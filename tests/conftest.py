@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from budgetdocs.build import Project, form_documents, plan
-from budgetdocs.layout import make_environment, render_html
-from budgetdocs.tree import parse
+from budgetdocs.layout.html import make_environment, render_html
+from budgetdocs.writers.tree import parse
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data"

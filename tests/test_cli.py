@@ -9,7 +9,7 @@ import zipfile
 from click.testing import CliRunner
 
 from budgetdocs.cli import main
-from budgetdocs.schema import schema_file, schema_names, schema_text
+from budgetdocs.records.schema import schema_file, schema_names, schema_text
 from conftest import DATA, REPO, write_record
 from seedtext import docx_text
 from test_units_loader import MINIMAL_2023
@@ -80,7 +80,7 @@ def test_check_writes_nothing(project):
 
 
 def test_user_template_overrides_builtin(project, monkeypatch):
-    from budgetdocs.layout import BUILTIN_TEMPLATES
+    from budgetdocs.layout.html import BUILTIN_TEMPLATES
 
     write_record(project, 2023, "局本部", "01-测试.yaml", MINIMAL_2023)
     (project.root / "templates").mkdir()
@@ -98,7 +98,7 @@ def test_user_template_overrides_builtin(project, monkeypatch):
 def test_json_schemas_are_current():
     assert "budget" in schema_names()
     for name in schema_names():
-        assert schema_file(name).read_text(encoding="utf-8") == schema_text(name), "run python -m budgetdocs.schema"
+        assert schema_file(name).read_text(encoding="utf-8") == schema_text(name), "run python -m budgetdocs.records.schema"
 
 
 def test_budget_schema_accepts_the_records_and_names_the_keys():

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-from budgetdocs.budget import change, chinese_number, wan, wan1
+from budgetdocs.records.budget import change, chinese_number, wan, wan1
 from budgetdocs.build import Project, plan
 from budgetdocs.cli import main
 from conftest import DATA, FIXTURES, REPO, write_record

@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 from lxml import etree
 
-from budgetdocs.tree import Table, parse
+from budgetdocs.writers.tree import Table, parse
 from budgetdocs.writers.docx import write_docx
 from budgetdocs.writers.linebreak import JOINERS
 from budgetdocs.writers.xlsx import grid_map, write_xlsx

@@ -16,7 +16,7 @@ import openpyxl
 import pytest
 from lxml import etree
 
-from budgetdocs.tree import parse
+from budgetdocs.writers.tree import parse
 from budgetdocs.writers.docx import write_docx
 from budgetdocs.writers.xlsx import write_xlsx
 from conftest import GOLDEN, layout_html

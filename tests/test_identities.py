@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from budgetdocs.build import Project, plan
 from budgetdocs.cli import main
-from budgetdocs.narrative import to_wan
+from budgetdocs.layout.narrative import to_wan
 from conftest import DATA, REPO
 from seedtext import pdf_text
 

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from budgetdocs.cli import budgetdocs
-from budgetdocs.importer import read_workbooks
+from budgetdocs.records.importer import read_workbooks
 from conftest import DATA
 
 UNIT = "咨询服务中心"

@@ -95,7 +95,7 @@ def test_one_font_program_per_face_and_a_single_runs_size(tmp_path, monkeypatch)
     from collections import Counter
 
     from budgetdocs.build import Project, documents, plan
-    from budgetdocs.layout import BUILTIN_TEMPLATES
+    from budgetdocs.layout.html import BUILTIN_TEMPLATES
     from budgetdocs.writers.pdf import write_pdf
     from conftest import DATA, REPO
 
@@ -119,7 +119,7 @@ def test_one_font_program_per_face_and_a_single_runs_size(tmp_path, monkeypatch)
     faces = Counter(face for face, _ in programs)
     assert all(count == 1 for count in faces.values()), programs  # one program per face
     # the text extracts exactly as from the parts drawn with their own subsets, unmerged
-    from budgetdocs import fontmerge
+    from budgetdocs.writers import fontmerge
     from budgetdocs.writers import pdf as pdf_writer
 
     with monkeypatch.context() as patch:

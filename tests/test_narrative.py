@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from budgetdocs.build import Project, plan
-from budgetdocs.narrative import Change, against, budget_notes, compare, numbered, other_notes, to_wan, wan_text
-from budgetdocs.prior import PriorFigures, resolve
+from budgetdocs.layout.narrative import Change, against, budget_notes, compare, numbered, other_notes, to_wan, wan_text
+from budgetdocs.records.prior import PriorFigures, resolve
 from conftest import DATA, REPO
 
 D = Decimal
@@ -106,7 +106,7 @@ def test_typed_prior_that_disagrees_with_the_record_is_an_error(sample):
 
 
 def test_performance_counts_the_forms(sample):
-    from budgetdocs.narrative import FormMoney
+    from budgetdocs.layout.narrative import FormMoney
 
     forms = [FormMoney("甲", D("10000")), FormMoney("乙", D("25000.50"))]
     other = other_notes(sample.view, sample.prior, "某单位", forms, sample.source)
@@ -115,9 +115,9 @@ def test_performance_counts_the_forms(sample):
 
 def test_project_notes_from_the_forms():
     """A 部门 without typed 项目经费情况说明 gets one block per key project, from its form."""
-    from budgetdocs.budget_model import Budget
-    from budgetdocs.loader import load_form, read_mapping
-    from budgetdocs.projectnotes import project_notes
+    from budgetdocs.records.budget_model import Budget
+    from budgetdocs.records.loader import load_form, read_mapping
+    from budgetdocs.layout.projectnotes import project_notes
 
     putuo = REPO / "examples" / "putuo-区政府办公室" / "data" / "2025" / "区政府办公室" / "budget.yaml"
     data, source = read_mapping(putuo, REPO)

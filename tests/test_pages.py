@@ -14,9 +14,9 @@ from __future__ import annotations
 import pytest
 
 from budgetdocs.build import Project, documents, plan
-from budgetdocs.layout import BUILTIN_TEMPLATES
-from budgetdocs.paginate import HEAD, ROW, TABLE, _descendants, _grid, _rows
-from budgetdocs.pdfparts import layout_part, split
+from budgetdocs.layout.html import BUILTIN_TEMPLATES
+from budgetdocs.writers.paginate import HEAD, ROW, TABLE, _descendants, _grid, _rows
+from budgetdocs.writers.pdfparts import layout_part, split
 from conftest import DATA, REPO
 from lxml import html as lxml_html
 
@@ -92,7 +92,7 @@ def test_a_long_form_continues_with_its_labels():
 
 def test_the_check_sees_a_lost_label(monkeypatch):
     """Without the repetition (WeasyPrint's own rowspan handling) the check above fails."""
-    from budgetdocs import paginate
+    from budgetdocs.writers import paginate
 
     monkeypatch.setattr(paginate, "split_rowspans", lambda html, breaks: html)
     with pytest.raises(AssertionError, match="without being repeated"):

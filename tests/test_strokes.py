@@ -57,7 +57,7 @@ def test_a_form_page_draws_the_same_pixels_in_a_fraction_of_the_bytes(tmp_path):
     import pikepdf
 
     from budgetdocs.build import Project, documents, plan
-    from budgetdocs.layout import BUILTIN_TEMPLATES
+    from budgetdocs.layout.html import BUILTIN_TEMPLATES
     from budgetdocs.writers.pdf import write_pdf
     from budgetdocs.writers.strokes import slim_pdf
     from conftest import DATA, REPO

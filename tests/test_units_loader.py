@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from budgetdocs.errors import DataError, UsageError
-from budgetdocs.loader import load_form
-from budgetdocs.model import Form2017, Form2020, Form2023, edition_for_year
+from budgetdocs.records.loader import load_form
+from budgetdocs.records.model import Form2017, Form2020, Form2023, edition_for_year
 from conftest import write_record
 
 MINIMAL_2023 = """\
@@ -129,7 +129,7 @@ def test_parsed_records_are_kept_exactly_and_damage_is_ignored(tmp_path):
     positions, warnings); a damaged entry is parsed again; changed bytes are a new entry."""
     from decimal import Decimal
 
-    from budgetdocs.loader import parsed_records_kept_in, read_mapping
+    from budgetdocs.records.loader import parsed_records_kept_in, read_mapping
 
     record = tmp_path / "a.yaml"
     record.write_text(MINIMAL_2023 + "备注: 第一行\n  续行\n", encoding="utf-8")

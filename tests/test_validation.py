@@ -8,7 +8,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from budgetdocs.checks import parse_date
+from budgetdocs.records.checks import parse_date
 from budgetdocs.build import plan
 from budgetdocs.cli import main
 from conftest import DATA, write_record

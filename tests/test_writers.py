@@ -13,8 +13,8 @@ from lxml import etree
 
 from budgetdocs.build import plan, render_with_stats
 from budgetdocs.errors import RenderError
-from budgetdocs.layout import BUILTIN_TEMPLATES
-from budgetdocs.tree import parse
+from budgetdocs.layout.html import BUILTIN_TEMPLATES
+from budgetdocs.writers.tree import parse
 from budgetdocs.writers.pdf import write_pdf
 from conftest import write_record
 from test_units_loader import MINIMAL_2023

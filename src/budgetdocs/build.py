@@ -18,18 +18,37 @@ from typing import Callable, Iterable, Optional, Sequence
 
 from pydantic import ValidationError
 
-from .budget import BudgetView, build_view, check_budget, load_classification
-from .budget_model import Budget
-from .narrative import FormMoney, Narrative, budget_notes, other_notes, to_wan, wan_text
-from .prior import PriorFigures, from_view, resolve
-from .projectnotes import ProjectNoteText, project_notes
-from .checks import check_form, check_tenths, check_three_public, check_unit_forms, split
 from .errors import DataError, Problem, UsageError
-from .layout import BUILTIN_TEMPLATES, make_environment, render_html
-from .loader import LoadedForm, Source, load_form, read_mapping, validation_problems
 from .jobs import Cache, DocumentJob, Stats
 from .jobs import run as run_jobs
-from .units import Registry, Unit, load_registry
+from .layout.html import BUILTIN_TEMPLATES, make_environment, render_html
+from .layout.narrative import (
+    FormMoney,
+    Narrative,
+    budget_notes,
+    other_notes,
+    to_wan,
+    wan_text,
+)
+from .layout.projectnotes import ProjectNoteText, project_notes
+from .records.budget import BudgetView, build_view, check_budget, load_classification
+from .records.budget_model import Budget
+from .records.checks import (
+    check_form,
+    check_tenths,
+    check_three_public,
+    check_unit_forms,
+    split,
+)
+from .records.loader import (
+    LoadedForm,
+    Source,
+    load_form,
+    read_mapping,
+    validation_problems,
+)
+from .records.prior import PriorFigures, from_view, resolve
+from .records.units import Registry, Unit, load_registry
 from .writers import FORMATS
 
 RECORD_SUFFIXES = (".yaml", ".yml", ".json")

@@ -18,11 +18,19 @@ from typing import Optional
 
 import click
 
-from .build import Output, Project, WriteError, check_formats, plan, render_with_stats, write_all
+from .build import (
+    Output,
+    Project,
+    WriteError,
+    check_formats,
+    plan,
+    render_with_stats,
+    write_all,
+)
 from .errors import DataError, RenderError, UsageError
-from .layout import BUILTIN_TEMPLATES
-from .loader import parsed_records_kept_in
 from .jobs import MAX_JOBS
+from .layout.html import BUILTIN_TEMPLATES
+from .records.loader import parsed_records_kept_in
 from .writers import FORMATS
 
 
@@ -170,7 +178,12 @@ class _progress:
     def __enter__(self):
         if not self.enabled:
             return None
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TimeElapsedColumn,
+        )
 
         self._bar = Progress("排版", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), transient=True)
         self._bar.start()
@@ -225,8 +238,15 @@ def check_command(year: int, units: tuple[str, ...], every: bool, data_dir: Opti
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True, dir_okay=False))
 def import_command(year: int, unit: str, data_dir: Optional[Path], force: bool, files: tuple[Path, ...]) -> None:
     """Read the budget tables from XLSX FILES into data/<year>/<unit>/budget.yaml (amounts only)."""
-    from .importer import SKELETON, current_leaves, diff, leaves_of, read_workbooks, record_text
-    from .loader import read_mapping
+    from .records.importer import (
+        SKELETON,
+        current_leaves,
+        diff,
+        leaves_of,
+        read_workbooks,
+        record_text,
+    )
+    from .records.loader import read_mapping
 
     try:
         project = Project.at(Path.cwd(), data_dir, None)
@@ -275,14 +295,14 @@ def _check_names(project: Project, year: int, imported, files: tuple[Path, ...])
     added to the project's own classification file for that year, marked 未核对 (not
     checked), with a warning, so that the render can name it and a person can check it.
     """
-    from .budget import classification_year
+    from .records.budget import classification_year
 
     folder = project.data / "classifications"
     chosen = classification_year(folder, year)
     added: dict[str, list[str]] = {}
     for kind in ("功能分类", "经济分类"):
         path = folder / str(chosen) / f"{kind}.yaml"
-        from .loader import read_mapping
+        from .records.loader import read_mapping
 
         known = {str(k): str(v) for k, v in read_mapping(path, project.root)[0].items()}
         for code, (table_kind, name) in sorted(imported.names.items()):
@@ -307,7 +327,7 @@ def _check_names(project: Project, year: int, imported, files: tuple[Path, ...])
 @click.option("--data", "data_dir", type=click.Path(path_type=Path, file_okay=False), help="数据目录（默认 ./data）")
 def new_year_command(unit: str, old: int, new: Optional[int], data_dir: Optional[Path]) -> None:
     """Carry a unit's records into the next year, marked 草稿 until reviewed."""
-    from .newyear import new_year
+    from .records.newyear import new_year
 
     try:
         project = Project.at(Path.cwd(), data_dir, None)

@@ -31,22 +31,22 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
-from .paginate import body_of
-from .pdfparts import (
+from .store import keep_file
+from .version import CODE_DIGEST
+from .writers.paginate import body_of
+from .writers.pdfparts import (
     Part,
     RenderedPart,
     assemble,
     cuts_something,
-    same_cuts,
     front_pages,
     overlay_html,
     printed_numbers,
+    same_cuts,
     split,
     toc_html,
     toc_part,
 )
-from .store import keep_file
-from .version import CODE_DIGEST
 
 
 @dataclass
@@ -174,11 +174,11 @@ def _work(task: tuple):
         return key, _render_part(html, folders, base, *first)
     if kind == "first":
         _, key, html, folders, base = task
-        from .pdfparts import first_round
+        from .writers.pdfparts import first_round
 
         return key, first_round(html, folders, base)
     _, key, html, date, pages = task
-    from .tree import parse
+    from .writers.tree import parse
 
     tree = parse(html)
     if kind == "docx":
@@ -191,7 +191,7 @@ def _work(task: tuple):
 
 
 def _render_part(html: str, folders, base: Path, first_breaks: Optional[dict] = None) -> RenderedPart:
-    from .pdfparts import render_part  # imports WeasyPrint
+    from .writers.pdfparts import render_part  # imports WeasyPrint
 
     return render_part(html, folders, base, first_breaks)
 
@@ -229,8 +229,8 @@ def start_pool(jobs: int, folders: Sequence[Path], base: Path) -> ProcessPoolExe
     """A pool of worker processes kept by ``--watch``: forked from a parent that has
     already loaded the writers and laid out one page, so that fontconfig, Pango and
     the CJK fonts are warm in every worker from the first save on."""
-    from .pdfparts import render_part
     from .writers import docx, xlsx  # noqa: F401
+    from .writers.pdfparts import render_part
 
     render_part(WARM_UP, folders, base)
     return _pool(worker_count(jobs, MAX_JOBS))
@@ -262,8 +262,8 @@ class _Runner:
             return self.pool if count > 1 else None
         if self.own is None and worker_count(self.jobs, count) > 1:
             # Load the writers before forking so that workers share them.
-            from .pdfparts import render_part  # noqa: F401
             from .writers import docx, xlsx  # noqa: F401
+            from .writers.pdfparts import render_part  # noqa: F401
 
             self.own = _pool(worker_count(self.jobs, MAX_JOBS))
         return self.own

@@ -36,10 +36,10 @@ MAX_REQUEST = 4 * 1024 * 1024
 
 def warm_up() -> None:
     """Load everything a render loads, once, before any child is forked."""
-    from . import build, cli, fontmerge, jobs  # noqa: F401
-    from .layout import BUILTIN_TEMPLATES
-    from .pdfparts import render_part
-    from .writers import docx, xlsx  # noqa: F401
+    from . import build, cli, jobs  # noqa: F401
+    from .layout.html import BUILTIN_TEMPLATES
+    from .writers import docx, fontmerge, xlsx  # noqa: F401
+    from .writers.pdfparts import render_part
 
     render_part(jobs.WARM_UP, [BUILTIN_TEMPLATES], BUILTIN_TEMPLATES)
 

@@ -23,8 +23,8 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
-from ..tree import Cell, Document, Paragraph, Table
 from .linebreak import WORD_JOINER, even_lines, join_tail
+from .tree import Cell, Document, Paragraph, Table
 from .zipfix import fix_package
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"

@@ -19,7 +19,6 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 
 from ..errors import RenderError
 
-
 _MEDIA_TYPES = {
     ".css": "text/css",
     ".png": "image/png",
@@ -115,7 +114,7 @@ def draw_document(document, html: str, identifier: Optional[str] = None, font_st
     With ``font_stubs`` each face is embedded as a one-glyph stub instead of the
     subset of the glyphs used (widths and Unicode maps are complete): for parts
     whose assembly replaces every face by one subset for the whole document
-    (:mod:`budgetdocs.fontmerge`), so that no part pays for a subset thrown away.
+    (:mod:`budgetdocs.writers.fontmerge`), so that no part pays for a subset thrown away.
     The table rules are joined into long lines (:mod:`budgetdocs.writers.strokes`).
     """
     watch = _GlyphWatch()

@@ -17,19 +17,19 @@ from datetime import datetime
 from typing import Optional
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import MergedCell
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.indexed_list import IndexedList
-from openpyxl.cell.cell import MergedCell
 from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from ..errors import RenderError
-from ..tree import Document, Paragraph, Section, Table
 from .linebreak import ZWNBSP, even_lines, join_tail
+from .tree import Document, Paragraph, Section, Table
 from .zipfix import fix_package
 
 SERIF = "仿宋_GB2312"

@@ -25,8 +25,8 @@ from typing import Optional
 
 import openpyxl
 
+from ..errors import Problem
 from .budget_model import SOURCES
-from .errors import Problem
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")

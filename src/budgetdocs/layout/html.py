@@ -1,7 +1,7 @@
 """Take a validated record and a template name; give the document's HTML layout.
 
 The HTML is the single layout of a document: the PDF writer hands it to
-WeasyPrint as is, and :mod:`budgetdocs.tree` parses it for the DOCX and XLSX
+WeasyPrint as is, and :mod:`budgetdocs.writers.tree` parses it for the DOCX and XLSX
 writers.  Templates run in a sandbox with autoescaping and ``StrictUndefined``:
 record text is data, and a missing field is an error rather than a blank on an
 official form.
@@ -13,23 +13,32 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
-from jinja2 import ChoiceLoader, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined, TemplateError, TemplateSyntaxError
+from jinja2 import (
+    ChoiceLoader,
+    FileSystemBytecodeCache,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateSyntaxError,
+)
 from jinja2.exceptions import SecurityError
-from markupsafe import Markup, escape
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup, escape
 
-from .budget import change, chinese_number, wan, wan1
-from .errors import RenderError
-from .model import paragraphs
+from ..errors import RenderError
+from ..records.budget import change, chinese_number, wan, wan1
+from ..records.model import paragraphs
 from .narrative import numbered
+
 
 def _builtin_templates() -> Path:
     """The built-in templates: shipped in the package (a wheel install), or the
     repository's top-level ``templates/`` (a source checkout or editable install)."""
-    packaged = Path(__file__).resolve().parent / "templates"
+    package = Path(__file__).resolve().parents[1]
+    packaged = package / "templates"
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parents[2] / "templates"
+    return package.parents[1] / "templates"
 
 
 BUILTIN_TEMPLATES = _builtin_templates()
@@ -173,7 +182,7 @@ def _bytecode_cache(folder: Optional[Path]) -> Optional[FileSystemBytecodeCache]
     environment's settings are part of the code), or None if it cannot be made."""
     if folder is None:
         return None
-    from .version import CODE_DIGEST
+    from ..version import CODE_DIGEST
 
     target = folder / f"jinja-{CODE_DIGEST.hex()[:16]}"
     try:

@@ -24,8 +24,8 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError
 
-from .errors import DataError, Problem, display_path
-from .store import keep_file
+from ..errors import DataError, Problem, display_path
+from ..store import keep_file
 from .model import FORM_MODELS, FormBase, edition_for_year
 
 Position = tuple[int, int]
@@ -207,7 +207,7 @@ def _from_json(value: Any) -> Any:
 def _kept_file(raw: bytes, shown: str) -> Optional[Path]:
     if not _KEPT:
         return None
-    from .version import CODE_DIGEST
+    from ..version import CODE_DIGEST
 
     key = hashlib.sha256(CODE_DIGEST + shown.encode() + b"\0" + raw).hexdigest()
     return _KEPT[-1] / "records" / key[:2] / f"{key}.json"
@@ -388,7 +388,7 @@ def load_form(path: Path, year: int, unit_folder: str, root: Optional[Path] = No
 
 
 def main(argv: Optional[list[str]] = None) -> int:
-    """Validate record files named on the command line: ``python -m budgetdocs.loader FILE…``."""
+    """Validate record files named on the command line: ``python -m budgetdocs.records.loader FILE…``."""
     import sys
 
     from .budget_model import Budget

@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterable, Optional, Sequence
 
-from .budget import BudgetView, Row, chinese_number
-from .errors import Problem
-from .loader import Source
-from .prior import PriorFigures
+from ..errors import Problem
+from ..records.budget import BudgetView, Row, chinese_number
+from ..records.loader import Source
+from ..records.prior import PriorFigures
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")

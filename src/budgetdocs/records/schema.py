@@ -1,4 +1,4 @@
-"""Take the record models; give their JSON Schemas (``python -m budgetdocs.schema``).
+"""Take the record models; give their JSON Schemas (``python -m budgetdocs.records.schema``).
 
 Editors use these files to check records while typing; a test keeps them in
 step with the models.
@@ -12,8 +12,8 @@ from pathlib import Path
 from .budget_model import Budget
 from .model import FORM_MODELS
 
-SCHEMA_DIR = Path(__file__).parent / "schema"
-BUDGET_SCHEMA = "budget"  # schema/budget.json: the 部门/单位预算 record (data/<year>/<unit>/budget.yaml)
+SCHEMA_DIR = Path(__file__).parent / "schemas"
+BUDGET_SCHEMA = "budget"  # schemas/budget.json: the 部门/单位预算 record (data/<year>/<unit>/budget.yaml)
 
 
 def _text(model, title: str) -> str:
@@ -36,7 +36,7 @@ def schema_names() -> list[str]:
 
 
 def schema_file(name: str) -> Path:
-    """Where a schema is kept: ``schema/form-<edition>.json`` or ``schema/budget.json``."""
+    """Where a schema is kept: ``schemas/form-<edition>.json`` or ``schemas/budget.json``."""
     return SCHEMA_DIR / (f"{name}.json" if name == BUDGET_SCHEMA else f"form-{name}.json")
 
 

@@ -15,21 +15,22 @@ import io
 import os
 import re
 import tempfile
-from pathlib import Path
-
 from decimal import Decimal
+from pathlib import Path
 
 from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import PlainScalarString
 
-from .errors import Problem, UsageError
+from ..errors import Problem, UsageError
 
 DATE_KEYS = ("计划开始日期", "计划完成日期", "开始时间", "结束时间")
 PRIOR_KEYS = (("上年",), ("三公经费", "上年"), ("机关运行经费", "上年"))
 
 
 def _yaml() -> YAML:
-    from .loader import _Constructor  # dates stay text, amounts Decimal, as the loader reads them
+    from .loader import (
+        _Constructor,  # dates stay text, amounts Decimal, as the loader reads them
+    )
 
     yaml = YAML(typ="rt")
     yaml.Constructor = _Constructor

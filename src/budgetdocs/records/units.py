@@ -10,7 +10,7 @@ from typing import Annotated, Literal, Optional
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
-from .errors import DataError, UsageError
+from ..errors import DataError, UsageError
 from .loader import read_mapping, validation_problems
 
 

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Optional
 
+from ..errors import Problem
 from .budget import BudgetView
 from .budget_model import FISCAL_SOURCES, Budget
-from .errors import Problem
 from .loader import Source
 
 ZERO = Decimal(0)

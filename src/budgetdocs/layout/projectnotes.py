@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
-from .budget_model import Budget, ProjectNote
-from .errors import DataError, Problem
-from .loader import LoadedForm, Source, load_form
+from ..errors import DataError, Problem
+from ..records.budget_model import Budget, ProjectNote
+from ..records.loader import LoadedForm, Source, load_form
 from .narrative import to_wan, wan_text
 
 HEADINGS = (

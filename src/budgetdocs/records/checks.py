@@ -12,9 +12,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Iterable, Optional
 
+from ..errors import Problem
 from .budget import change, wan1
 from .budget_model import Budget
-from .errors import Problem
 from .loader import LoadedForm, Source
 from .model import Form2017, Form2020, Form2023
 

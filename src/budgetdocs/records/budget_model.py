@@ -2,7 +2,7 @@
 
 Only leaves are typed: money per 功能分类 项 by 基本/项目支出 and source, and
 per 经济分类 款 by 人员/公用经费.  Every 类/款 total, 合计 and 总计 is computed
-(:mod:`budgetdocs.budget`).  “三公”, 机关运行经费, 政府采购 and 绩效 figures are
+(:mod:`budgetdocs.records.budget`).  “三公”, 机关运行经费, 政府采购 and 绩效 figures are
 in 万元 as the disclosure prints them.
 """
 

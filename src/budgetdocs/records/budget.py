@@ -14,8 +14,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
+from ..errors import DataError, Problem
 from .budget_model import FISCAL_SOURCES, SOURCES, Budget, FunctionLeaf
-from .errors import DataError, Problem
 from .loader import Source, read_mapping
 
 ZERO = Decimal(0)

@@ -35,7 +35,7 @@ from pypdf.generic import (
     NumberObject,
 )
 
-from .errors import RenderError
+from ..errors import RenderError
 
 # Tables WeasyPrint drops from its subsets (no use in a PDF).
 DROP_TABLES = ("BASE", "DSIG", "EBDT", "EBLC", "EBSC", "GPOS", "GSUB", "JSTF", "LTSH", "PCLT", "SVG ")

@@ -31,9 +31,16 @@ from typing import Optional, Sequence
 
 from lxml import html as lxml_html
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import ArrayObject, ByteStringObject, DecodedStreamObject, DictionaryObject, NameObject, TextStringObject
+from pypdf.generic import (
+    ArrayObject,
+    ByteStringObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    NameObject,
+    TextStringObject,
+)
 
-from .errors import RenderError
+from ..errors import RenderError
 
 # Parts are laid out with no footer; the overlay carries it.
 NO_FOOTER = "@page { @bottom-center { content: none; } @bottom-right { content: none; } @bottom-left { content: none; } }"
@@ -156,7 +163,7 @@ def layout_part(html: str, folders: Sequence[Path], base: Path, first_breaks: Op
 def _rounds(html: str, folders: Sequence[Path], base: Path, first_breaks: Optional[dict]):
     """:func:`layout_part`, and the breaks of the first lay-out."""
     from . import paginate
-    from .writers.pdf import layout_document
+    from .pdf import layout_document
 
     html = paginate.mark(html)
     rounds = PAGINATION_ROUNDS
@@ -187,7 +194,7 @@ def render_part(html: str, folders: Sequence[Path], base: Path, first_breaks: Op
 
 def _drawn(html: str, document, first_breaks: dict) -> RenderedPart:
     from .paginate import body_of
-    from .writers.pdf import draw_document
+    from .pdf import draw_document
 
     pdf = draw_document(document, html, font_stubs=True)
     landscape = [page.width > page.height for page in document.pages]
@@ -202,7 +209,7 @@ def first_round(html: str, folders: Sequence[Path], base: Path):
     """The first lay-out of a part: the part drawn (a :class:`RenderedPart`) when no
     merged cell crosses a break, else the breaks, for :func:`render_part` to go on from."""
     from . import paginate
-    from .writers.pdf import layout_document
+    from .pdf import layout_document
 
     marked = paginate.mark(html)
     document = layout_document(marked, folders, base)

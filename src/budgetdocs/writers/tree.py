@@ -17,7 +17,7 @@ from typing import Optional, Union
 
 from lxml import html as lxml_html
 
-from .errors import RenderError
+from ..errors import RenderError
 
 _SPACE = re.compile(r"[ \t\r\n]+")
 
