@@ -20,6 +20,8 @@ from typing import Iterable
 
 from lxml import html as lxml_html
 
+from .tree import grid
+
 TABLE = "data-bd-t"  # table number within the part
 ROW = "data-bd-r"  # row number within its table (thead rows included)
 HEAD = "data-bd-h"  # a repeated header row
@@ -84,22 +86,7 @@ class _Anchor:
 
 
 def _grid(rows: list) -> list[_Anchor]:
-    occupied: set[tuple[int, int]] = set()
-    anchors = []
-    for r, tr in enumerate(rows):
-        c = 0
-        for cell in tr:
-            if cell.tag not in ("td", "th"):
-                continue
-            while (r, c) in occupied:
-                c += 1
-            rowspan, colspan = int(cell.get("rowspan", "1")), int(cell.get("colspan", "1"))
-            anchors.append(_Anchor(cell, r, c, rowspan))
-            for rr in range(r, r + rowspan):
-                for cc in range(c, c + colspan):
-                    occupied.add((rr, cc))
-            c += colspan
-    return anchors
+    return [_Anchor(cell, r, c, rowspan) for cell, r, c, rowspan, _colspan in grid(rows)]
 
 
 def _set_span(cell, rowspan: int) -> None:

@@ -172,6 +172,31 @@ def _width(col) -> float:
     return float(match.group(1))
 
 
+def grid(rows: list) -> list[tuple[object, int, int, int, int]]:
+    """Where each cell of an HTML table's rows (``<tr>`` elements) sits once the cells
+    spanning into its row are placed: ``(cell, row, column, rowspan, colspan)``, in
+    document order.  Children other than ``<td>``/``<th>`` are skipped; two cells
+    covering one place are an error."""
+    occupied: set[tuple[int, int]] = set()
+    placed = []
+    for r, tr in enumerate(rows):
+        c = 0
+        for cell in tr:
+            if cell.tag not in ("td", "th"):
+                continue
+            while (r, c) in occupied:
+                c += 1
+            rowspan, colspan = int(cell.get("rowspan", "1")), int(cell.get("colspan", "1"))
+            for rr in range(r, r + rowspan):
+                for cc in range(c, c + colspan):
+                    if (rr, cc) in occupied:
+                        raise RenderError(f"layout: overlapping cells at row {rr + 1}, column {cc + 1}")
+                    occupied.add((rr, cc))
+            placed.append((cell, r, c, rowspan, colspan))
+            c += colspan
+    return placed
+
+
 def _table(node) -> Table:
     widths = [_width(col) for col in node.iter("col")]
     if not widths:
@@ -193,42 +218,33 @@ def _table(node) -> Table:
             rows.append(tr)
             if part.tag == "thead":
                 header_rows += 1
-    occupied: set[tuple[int, int]] = set()
-    cells = []
-    for r, tr in enumerate(rows):
-        c = 0
+    for tr in rows:
         for td in tr:
             if td.tag not in ("td", "th"):
                 raise RenderError(f"layout: <{td.tag}> is not allowed in a row")
-            while (r, c) in occupied:
-                c += 1
-            rowspan = int(td.get("rowspan", "1"))
-            colspan = int(td.get("colspan", "1"))
-            if c + colspan > len(widths) or r + rowspan > len(rows):
-                raise RenderError(f"layout: a cell in row {r + 1} runs past the table ({_text(td)[:20]})")
-            paras = [_text(p) for p in td if p.tag == "p"]
-            if not paras:
-                paras = [_text(td)] if _text(td) else []
-            value = td.get("data-value")
-            cells.append(
-                Cell(
-                    row=r,
-                    col=c,
-                    rowspan=rowspan,
-                    colspan=colspan,
-                    paragraphs=paras,
-                    header=td.tag == "th",
-                    classes=_classes(td),
-                    value=Decimal(value) if value not in (None, "") else None,
-                    number_format=td.get("data-format") or None,
-                )
+    placed = grid(rows)
+    occupied = {(rr, cc) for _, r, c, rowspan, colspan in placed for rr in range(r, r + rowspan) for cc in range(c, c + colspan)}
+    cells = []
+    for td, r, c, rowspan, colspan in placed:
+        if c + colspan > len(widths) or r + rowspan > len(rows):
+            raise RenderError(f"layout: a cell in row {r + 1} runs past the table ({_text(td)[:20]})")
+        paras = [_text(p) for p in td if p.tag == "p"]
+        if not paras:
+            paras = [_text(td)] if _text(td) else []
+        value = td.get("data-value")
+        cells.append(
+            Cell(
+                row=r,
+                col=c,
+                rowspan=rowspan,
+                colspan=colspan,
+                paragraphs=paras,
+                header=td.tag == "th",
+                classes=_classes(td),
+                value=Decimal(value) if value not in (None, "") else None,
+                number_format=td.get("data-format") or None,
             )
-            for rr in range(r, r + rowspan):
-                for cc in range(c, c + colspan):
-                    if (rr, cc) in occupied:
-                        raise RenderError(f"layout: overlapping cells at row {rr + 1}, column {cc + 1}")
-                    occupied.add((rr, cc))
-            c += colspan
+        )
     for r in range(len(rows)):
         missing = [c for c in range(len(widths)) if (r, c) not in occupied]
         if missing:
