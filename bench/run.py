@@ -326,18 +326,22 @@ def report(fig: dict, runs: int, forms: int, large: int, have_lo: bool, quick: b
         )
         lines.append(
             f"| PDF ≤ 1.5× LibreOffice's, {forms} forms | {verdict(size_f <= 1.5 * fig['size_f_lo'])} ({size_f / fig['size_f_lo']:.2f}×) | ours {mb(size_f)}, LibreOffice {mb(fig['size_f_lo'])} |"
-            f" both embed one subset per face; even one WeasyPrint run is {single / fig['size_f_lo']:.2f}× LibreOffice's: WeasyPrint positions every text run with a matrix of its own"
-            " and strokes every border segment in a saved graphics state of its own (merging those strokes was tried: 2 % smaller after compression, not kept) |"
+            f" one WeasyPrint run is {single / fig['size_f_lo']:.2f}× LibreOffice's: it embeds its CJK subsets keeping every glyph id (a metrics entry and a charstring offset"
+            " for each of 63,000 glyphs) and strokes every cell edge in two saved graphics states of its own. Assembly embeds each CID-keyed face as a bare CFF of the glyphs used,"
+            " and each part's rules of one colour and width are joined into long lines in one graphics state (`writers/strokes.py`); what is left is mostly the text,"
+            " every run of it positioned with a matrix of its own |"
         )
     lines.append(
         f"| PDF ≤ 1.2× one WeasyPrint run | {verdict(size_f <= 1.2 * single)} ({size_f / single:.2f}×) | ours {mb(size_f)}, one run {mb(single)} |"
-        " parts carry one-glyph font stubs; assembly embeds one subset per face and stamps the footers as one small form per page |"
+        " parts carry one-glyph font stubs; assembly embeds one program per face (a bare CFF of the glyphs used for the CJK faces) and stamps the footers"
+        " as one small form per page; the rules are joined in each part |"
     )
     lines.append(
         f"| re-render ≤ 1 s as a plain `render` | {verdict(c['median'] <= 1)} ({c['median']:.2f} s) | served {c['median']:.2f} s; new process {c_new['median']:.2f} s; `--watch` {w['median']:.2f} s |"
         f" a served command skips start-up and imports ({a_new['median'] - a['median']:.2f} s on the cold render) and reads only the changed record; what is left is laying out the changed part"
-        " (twice when one of its merged labels crosses a page break: the labels are cut there and the part laid out again), then the DOCX and XLSX rewritten while the PDF is assembled,"
-        f" on {os.cpu_count()} cores |"
+        " (its merged labels cross a page break, so it is laid out twice: the two lay-outs run side by side, the second from the breaks the last render remembered, kept because the"
+        " first cut the part the same way), then the DOCX and XLSX rewritten while the PDF is assembled,"
+        f" on {os.cpu_count()} cores. A new process pays start-up, imports and a cold worker pool |"
     )
     per_small = f_new["median"] / forms
     per_large = e["median"] / large

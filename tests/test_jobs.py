@@ -142,6 +142,7 @@ def test_one_font_program_per_face_and_a_single_runs_size(tmp_path, monkeypatch)
             program = (descriptor.get("/FontFile3") or descriptor.get("/FontFile2")).get_object()
             used = set(fontmerge._widths(cid["/W"]))
             if program.get("/Subtype") == "/CIDFontType0C":  # a CID-keyed CFF: its glyphs by CID
+                assert "/CIDToGIDMap" not in cid  # a Type 2 CIDFont's entry; a viewer obeying it draws wrong glyphs
                 cff = CFFFontSet()
                 cff.decompile(io.BytesIO(program.get_data()), None)
                 held = {int(name[3:]) for name in cff.topDictIndex[0].charset if name != ".notdef"}

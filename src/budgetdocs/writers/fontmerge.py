@@ -300,6 +300,8 @@ def merge_fonts(writer: PdfWriter, store: Optional[ProgramStore] = None) -> int:
         cid[NameObject("/BaseFont")] = base
         cid[NameObject("/W")] = _width_array(widths)
         cid[NameObject("/FontDescriptor")] = descriptor_ref
+        if is_bare_cff(data):  # a Type 2 CIDFont's entry; a CFF finds glyphs through its charset
+            cid.pop(NameObject("/CIDToGIDMap"), None)
         cid_ref = writer._add_object(cid)
         to_unicode_ref = writer._add_object(_cmap(mapping).flate_encode())
         replaced = [f["/DescendantFonts"] for f in fonts] + [f.raw_get("/ToUnicode") for f in fonts]
