@@ -23,6 +23,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, ScalarEvent
+from ruamel.yaml.parser import RoundTripParser
 
 from ..errors import DataError, Problem, display_path
 from ..store import keep_file
@@ -119,50 +121,66 @@ def _plain(node: Any, path: tuple, positions: dict, source: str, problems: list)
     return node
 
 
-def _refuse_constructs(text: str, shown: str) -> list[Problem]:
-    """Stop at the first anchor, alias, foreign tag or over-deep nesting, before anything is built;
-    return warnings for unquoted texts folded over several lines.
+class _Checks:
+    """What :class:`_CheckedParser` found in one file: where to point, how deep it is,
+    the texts folded over lines."""
 
-    Reads the parser's events only (linear in the file, nothing expanded).
-    """
-    from ruamel.yaml.events import (
-        AliasEvent,
-        CollectionEndEvent,
-        CollectionStartEvent,
-        ScalarEvent,
-    )
+    def __init__(self, shown: str) -> None:
+        self.shown = shown
+        self.depth = 0
+        self.warnings: list[Problem] = []
 
-    depth = 0
-    warnings: list[Problem] = []
-    for event in YAML(typ="rt").parse(text):
-        mark = event.start_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        if isinstance(event, AliasEvent) or getattr(event, "anchor", None):
-            raise DataError([Problem(shown, line, column, "E102", "记录中不能使用YAML锚点和别名（& 和 *），请把内容直接写出")])
-        tag = getattr(event, "tag", None)
-        if tag and tag != "!" and tag not in _PLAIN_TAGS:
-            raise DataError([Problem(shown, line, column, "E110", f"不支持的YAML标签“{tag}”：记录只能写文字、数字、列表和“键: 值”")])
-        if isinstance(event, CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise DataError([Problem(shown, line, column, "E102", f"YAML/JSON格式错误：嵌套超过{MAX_DEPTH}层")])
-        elif isinstance(event, CollectionEndEvent):
-            depth -= 1
-        elif isinstance(event, ScalarEvent) and not event.style and event.end_mark.line > mark.line:
-            # A line indented under a text joins it, with a space: often a key or a
-            # paragraph that was meant to stand on its own.
-            warnings.append(
-                Problem(
-                    shown,
-                    event.end_mark.line + 1,
-                    1,
-                    "W106",
-                    f"第{mark.line + 1}行的文字延续到了第{event.end_mark.line + 1}行，各行被连成一行（中间加了空格）："
-                    "若要分段请写成“键: |”，若这一行属于别的键请检查缩进",
-                    "warning",
-                )
+
+class _CheckedParser(RoundTripParser):
+    """ruamel's round-trip parser, stopping at the first anchor, alias, foreign tag or
+    over-deep nesting as the composer takes the event, before anything is built from
+    it (so an alias bomb costs the length of the file), and noting unquoted texts
+    folded over several lines.  One pass: the file is parsed once."""
+
+    def get_event(self):
+        event = super().get_event()
+        _check_event(event, self.loader.checks)
+        return event
+
+
+def _check_event(event, checks: _Checks) -> None:
+    mark = event.start_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+    shown = checks.shown
+    if isinstance(event, AliasEvent) or getattr(event, "anchor", None):
+        raise DataError([Problem(shown, line, column, "E102", "记录中不能使用YAML锚点和别名（& 和 *），请把内容直接写出")])
+    tag = getattr(event, "tag", None)
+    if tag and tag != "!" and tag not in _PLAIN_TAGS:
+        raise DataError([Problem(shown, line, column, "E110", f"不支持的YAML标签“{tag}”：记录只能写文字、数字、列表和“键: 值”")])
+    if isinstance(event, CollectionStartEvent):
+        checks.depth += 1
+        if checks.depth > MAX_DEPTH:
+            raise DataError([Problem(shown, line, column, "E102", f"YAML/JSON格式错误：嵌套超过{MAX_DEPTH}层")])
+    elif isinstance(event, CollectionEndEvent):
+        checks.depth -= 1
+    elif isinstance(event, ScalarEvent) and not event.style and event.end_mark.line > mark.line:
+        # A line indented under a text joins it, with a space: often a key or a
+        # paragraph that was meant to stand on its own.
+        checks.warnings.append(
+            Problem(
+                shown,
+                event.end_mark.line + 1,
+                1,
+                "W106",
+                f"第{mark.line + 1}行的文字延续到了第{event.end_mark.line + 1}行，各行被连成一行（中间加了空格）："
+                "若要分段请写成“键: |”，若这一行属于别的键请检查缩进",
+                "warning",
             )
-    return warnings
+        )
+
+
+def _load(text: str, shown: str) -> tuple[Any, list[Problem]]:
+    """(the parsed document, the warnings found reading it); refused constructs raise."""
+    yaml = _yaml()
+    yaml.Parser = _CheckedParser
+    yaml.checks = _Checks(shown)
+    data = yaml.load(text)
+    return data, yaml.checks.warnings
 
 
 # Where parsed records are kept between runs (see ``parsed_records_kept_in``); None: nowhere.
@@ -268,8 +286,7 @@ def read_mapping(path: Path, root: Optional[Path] = None) -> tuple[dict, Source]
         except json.JSONDecodeError as exc:
             raise DataError([Problem(shown, exc.lineno, exc.colno, "E102", f"JSON格式错误：{exc.msg}")]) from None
     try:
-        folded = _refuse_constructs(text, shown)
-        data = _yaml().load(text)
+        data, folded = _load(text, shown)
     except DataError:
         raise
     except MarkedYAMLError as exc:
