@@ -109,3 +109,16 @@ def test_a_label_never_ends_a_printed_page():
     heights = {1: page - 40, 2: 20.0, 3: 60.0, 4: 20.0, 5: 20.0}  # row 2: a label, row 3 its text
     _keep_with_next(ws, heights, {2, 4}, 5, 70.0, "portrait")
     assert [b.id for b in ws.row_breaks.brk] == [1]  # a break after row 1: the label moves down
+
+
+def test_the_cover_places_its_title_a_third_down_as_the_pdf_does(workbooks):
+    """The 2017 disclosure's cover sheet: the title row is tall and holds its text at the
+    bottom, so that the title sits a third down the printed page as in the PDF and the
+    DOCX (it was the first line of a bare sheet)."""
+    ws = openpyxl.load_workbook(workbooks["2017"]).worksheets[0]
+    rows = [(r, str(ws.cell(row=r, column=1).value)) for r in range(1, ws.max_row + 1) if ws.cell(row=r, column=1).value]
+    title, text = rows[0]
+    assert text.endswith("部门预算"), rows
+    assert ws.row_dimensions[title].height >= 130
+    assert ws.cell(row=title, column=1).alignment.vertical == "bottom"
+    assert ws.cell(row=title, column=1).alignment.horizontal == "center"

@@ -61,7 +61,11 @@ PARAGRAPH_FONTS = {
     "sample": (SANS, 12, True, "center"),
     "h3": (SANS, 14, False, "left"),
     "toc": (SERIF, 12, False, "left"),
+    "cover-line": (SERIF, 16, False, "center"),
 }
+# Space above a cover's title and its unit line, in points, as the DOCX leaves it: the
+# title sits a third down the page and the line under it, as in the PDF.
+COVER_SPACE = {"cover-title": 130.0, "cover-line": 30.0}
 DEFAULT_PARAGRAPH = (SERIF, 12, False, "left")
 CELL_SIZE = 10.5
 LEADING = 1.4  # a text line is this many times its font size high (LibreOffice: 1.38 with Noto CJK)
@@ -328,12 +332,13 @@ def _write_section(ws, section: Section, styles: "_Styles", sample: bool, draft:
             font, size, bold, align = PARAGRAPH_FONTS.get(block.kind, DEFAULT_PARAGRAPH)
             cell = ws.cell(row=row, column=1)
             _put_text(cell, _joined(block.text.replace("\t", "　　　　"), total, size))
+            space = next((COVER_SPACE[c] for c in (block.kind, *block.classes) if c in COVER_SPACE), 0.0)
             styles.apply(cell, (font, size, bold or any(r.bold for r in block.runs) and block.kind == "field",
-                                "C00000" if block.kind == "sample" else None), (align, "center"))
+                                "C00000" if block.kind == "sample" else None), (align, "bottom" if space else "center"))
             if ncols > 1:
                 merge(ws, row, 1, row, ncols, styles.merged)
             lines = _lines([block.text], total, size)
-            heights[row] = max(size * 1.6, lines * size * LEADING)
+            heights[row] = max(size * 1.6, lines * size * LEADING) + space
             following = section.blocks[index + 1] if index + 1 < len(section.blocks) else None
             if block.kind in KEPT_WITH_NEXT and following is not None:
                 kept_rows.add(row)
