@@ -380,13 +380,13 @@ def run(
                 entry[fmt] = key
                 if not _queue(second, found, cache, stats, key, (fmt, key, laid_out, doc.date, pages)):
                     tick()
-        handles = runner.submit(second)
-        # While the workers write the DOCX and XLSX, assemble every PDF whose parts are all here.
-        pdfs = {}
-        if "pdf" in formats:
-            for index, entry in enumerate(plans):
-                if all(_key("part", assets, html) in found for html in _pdf_extras(entry, _parts_of(entry, assets, found))):
-                    pdfs[index] = _pdf(entry, assets, found, cache)
+        # The contents and overlays go first: the PDFs wait for them, the DOCX and XLSX do not.
+        extras = {k: t for k, t in second.items() if t[0] == "part"}
+        extra_handles = runner.submit(extras)
+        handles = runner.submit({k: t for k, t in second.items() if k not in extras})
+        _store(runner.collect(extra_handles, tick), cache, found, stats)
+        # While the workers write the DOCX and XLSX, assemble the PDFs.
+        pdfs = {index: _pdf(entry, assets, found, cache) for index, entry in enumerate(plans)} if "pdf" in formats else {}
         _store(runner.collect(handles, tick), cache, found, stats)
 
     outputs: list[tuple[Path, bytes]] = []
@@ -394,8 +394,7 @@ def run(
         doc = entry["doc"]
         for fmt in formats:
             if fmt == "pdf":
-                pdf = pdfs[index] if index in pdfs else _pdf(entry, assets, found, cache)
-                outputs.append((doc.folder / f"{doc.stem}.pdf", pdf))
+                outputs.append((doc.folder / f"{doc.stem}.pdf", pdfs[index]))
             else:
                 outputs.append((doc.folder / f"{doc.stem}.{fmt}", found[entry[fmt]]))
     stats.files = len(outputs)
