@@ -102,7 +102,8 @@ def test_the_check_sees_a_lost_label(monkeypatch):
 def test_no_closing_row_or_last_item_opens_a_page_alone(tmp_path):
     """The 2017 disclosure: the 备注 row and sign-off of a form never open a page by
     themselves (the last indicator row comes along, its label repeated), and the list of
-    units never leaves its last item alone on a page."""
+    units never leaves its last item alone on a page (its 19 units now fit one page; the
+    rule is tested on lists of every length below)."""
     import subprocess
 
     from click.testing import CliRunner
@@ -118,3 +119,26 @@ def test_no_closing_row_or_last_item_opens_a_page_alone(tmp_path):
         lines = [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("—")]
         assert not (lines and lines[0].startswith(("备注", "需要说明的其它问题"))), (page, lines[:3])
         assert not (len(lines) == 1 and "、上海市" in lines[0]), (page, lines)
+
+
+def test_a_list_never_leaves_its_last_item_alone_on_a_page():
+    """A 机构设置 list of any length (17 to 44 units, so that every place a page can
+    break in the list is met): the last page of the list never holds its last item alone."""
+    from budgetdocs.writers.pdf import layout_document
+
+    checked = 0
+    for count in range(17, 45):
+        items = "".join(f'<p class="body item">{n}、上海市人力资源和社会保障局下属单位</p>' for n in range(1, count + 1))
+        html = (
+            '<html lang="zh-CN"><head><meta charset="utf-8"><link rel="stylesheet" href="style.css"></head><body>'
+            f'<section class="text portrait"><h2>机构设置</h2><p class="body">本部门中，具体包括：</p>{items}</section></body></html>'
+        )
+        document = layout_document(html, [BUILTIN_TEMPLATES], BUILTIN_TEMPLATES)
+        per_page = [
+            sum(1 for box in _descendants(page._page_box)
+                if type(box).__name__ == "BlockBox" and getattr(box, "element", None) is not None and "item" in (box.element.get("class") or ""))
+            for page in document.pages
+        ]
+        assert per_page[-1] != 1, (count, per_page)
+        checked += len(per_page) > 1
+    assert checked >= 5  # lists that cross a page were met
