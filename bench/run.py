@@ -224,8 +224,18 @@ def main() -> None:
     print(text)
 
 
+def probe() -> float:
+    """Seconds of a fixed pure-Python loop: how fast this machine was during the run
+    (a shared VM's speed can vary by half between runs; ratios within a run are fair)."""
+    started = time.process_time()
+    total = 0
+    for i in range(3_000_000):
+        total += i * i
+    return time.process_time() - started
+
+
 def measure(bench: Bench, forms: int, large: int, have_lo: bool, quick: bool) -> dict:
-    fig: dict = {}
+    fig: dict = {"probe": [probe()]}
     scratch = Path(tempfile.mkdtemp(prefix="bench-cache-"))
     bench.render(FLAGSHIP, scratch)  # starts and warms the resident process; not measured
     fig["a"] = bench.series(lambda: bench.cold(FLAGSHIP))
@@ -276,6 +286,7 @@ def measure(bench: Bench, forms: int, large: int, have_lo: bool, quick: bool) ->
     synthetic(bench.project, large)
     fig["e"] = bench.series(lambda: bench.cold([*FORMS, "--format", "pdf"], daemon=False), 1)
     fig["profile"] = None if quick else profile(bench)
+    fig["probe"].append(probe())
     shutil.rmtree(scratch, ignore_errors=True)
     shutil.rmtree(cache, ignore_errors=True)
     shutil.rmtree(profile_dir, ignore_errors=True)
@@ -305,7 +316,9 @@ def report(fig: dict, runs: int, forms: int, large: int, have_lo: bool, quick: b
         f"Python {platform.python_version()}), {time.strftime('%Y-%m-%d')}, {runs} run(s) per figure, in one run of "
         f"{took:.0f} s. Times are wall seconds of separate commands. \"Served\" is `render` as a user types it, run by "
         "the user's resident render process (started and warmed before measuring); \"new process\" is `--no-daemon`. "
-        "Peak RSS is the largest of a command's own processes, so it is given for new processes only."
+        "Peak RSS is the largest of a command's own processes, so it is given for new processes only. "
+        f"Machine speed: a fixed pure-Python loop took {fig['probe'][0]:.2f} s at the start and {fig['probe'][1]:.2f} s at the end"
+        " (on a shared VM this moves between runs, and every time with it; ratios within a run much less)."
     )
     lines += ["", "| measurement | median s | min s | max s | peak RSS MB | note |", "|---|---|---|---|---|---|"]
     lines.append(row("a. cold `render --year 2017 --unit 人社局` (PDF+DOCX+XLSX), served", a, rss=False))
