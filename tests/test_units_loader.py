@@ -149,3 +149,28 @@ def test_parsed_records_are_kept_exactly_and_damage_is_ignored(tmp_path):
         record.write_text(MINIMAL_2023.replace("1732000.10", "1732000.20"), encoding="utf-8")
         assert read_mapping(record, tmp_path)[0]["年度资金"]["当年财政拨款"] == Decimal("1732000.20")
     assert len(list(keep.rglob("*.json"))) == 2
+
+
+@pytest.mark.parametrize(
+    "text, line, words",
+    [
+        ('a: "x\nb: 1\nc: 2\n', 1, "引号没有配对"),  # the line that opened the quote
+        ("a:\n  b: 1\n c: 2\n", 3, "缩进不一致"),
+        ("a: 1\nb:2\nc: 3\n", 3, "缺少冒号"),
+        ("a:\n\tb: 1\n", 2, "制表符"),
+        ("a: 1\n文档:单位\nc: 2\n", 3, "冒号后面没有空格"),
+    ],
+)
+def test_a_broken_yaml_line_is_said_in_plain_chinese(tmp_path, text, line, words):
+    """The usual typing slips get a plain Chinese reason and the line, the parser's own
+    English kept after it."""
+    from budgetdocs.errors import DataError
+    from budgetdocs.records.loader import read_mapping
+
+    path = tmp_path / "r.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        read_mapping(path)
+    problem = info.value.problems[0]
+    assert problem.code == "E102" and words in problem.message, problem
+    assert problem.line == line, problem

@@ -179,6 +179,30 @@ def _check_event(event, checks: _Checks) -> None:
         )
 
 
+# The parser's words for the usual slips, said as a finance officer would understand them
+# (matched on the parser's own message; its English stays after it, for whoever helps).
+_YAML_SLIPS = (
+    ("found unexpected end of stream", "引号没有配对：某处开始的引号（\"或'）缺少结束的引号"),
+    ("while scanning a quoted scalar", "引号没有配对：某处开始的引号（\"或'）缺少结束的引号"),
+    ("could not find expected ':'", "缺少冒号，或冒号后面没有空格（应写成“键: 值”）"),
+    ("cannot start any token", "含有制表符（Tab）或不能出现的字符，请改用空格缩进"),
+    ("found duplicate key", "同一个键写了两次"),
+    ("mapping values are not allowed here", "这里不能出现“键: 值”：上一行的冒号后可能缺少空格，或这一行的值里有“: ”需整体加引号"),
+    ("expected ',' or ']'", "方括号 [ ] 没有配对"),
+    ("expected ',' or '}'", "花括号 { } 没有配对"),
+    ("expected <block end>", "缩进不一致，或前面有引号没有配对、引号之后还有文字"),
+)
+
+
+def _plain_yaml_error(exc: MarkedYAMLError) -> str:
+    """The parser's complaint in plain Chinese where it is a usual slip, else as it is."""
+    said = " ".join(str(p) for p in (exc.context, exc.problem) if p)
+    for words, meaning in _YAML_SLIPS:
+        if words in said:
+            return f"{meaning}（{exc.problem or exc.context}）"
+    return exc.problem or exc.context or "格式错误"
+
+
 def _load(text: str, shown: str) -> tuple[Any, list[Problem]]:
     """(the parsed document, the warnings found reading it); refused constructs raise."""
     yaml = _yaml()
@@ -296,9 +320,10 @@ def read_mapping(path: Path, root: Optional[Path] = None) -> tuple[dict, Source]
         raise
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if exc.context == "while scanning a quoted scalar" and exc.context_mark:
+            mark = exc.context_mark  # where the quote that never closes was opened
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        what = exc.problem or exc.context or "格式错误"
-        raise DataError([Problem(shown, line, col, "E102", f"YAML/JSON格式错误：{what}")]) from None
+        raise DataError([Problem(shown, line, col, "E102", f"YAML/JSON格式错误：{_plain_yaml_error(exc)}")]) from None
     except Exception as exc:  # ruamel raises several unrelated types for bad input
         raise DataError([Problem(shown, 0, 0, "E102", f"YAML/JSON格式错误：{exc}")]) from None
     positions: dict[tuple, Position] = {(): (1, 1)}
