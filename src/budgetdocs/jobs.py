@@ -38,8 +38,8 @@ from .writers.pdfparts import (
     Part,
     RenderedPart,
     assemble,
-    cuts_something,
     front_pages,
+    guessed_cut,
     overlay_html,
     printed_numbers,
     same_cuts,
@@ -314,7 +314,7 @@ def run(
     plans = []
     tasks: dict[str, tuple] = {}
     found: dict[str, object] = {}
-    guesses: dict[str, tuple[str, dict]] = {}  # part key -> (HTML, remembered first breaks)
+    guesses: dict[str, tuple[str, str, str]] = {}  # part key -> (HTML, marked, cut at the remembered breaks)
     places: dict[str, list[str]] = {}  # part key -> where its first breaks are remembered
     # The DOCX and XLSX are written from the PDF's layout: its merges cut at the
     # rows that start a page, those rows marked (so all three break there), and
@@ -335,8 +335,9 @@ def run(
             if key in tasks or key in guesses:
                 continue
             guess = _remembered_breaks(cache, place)
-            if guess is not None and cuts_something(part.html, guess):
-                guesses[key] = (part.html, guess)
+            cuts = guessed_cut(part.html, guess) if guess is not None else None
+            if cuts is not None:
+                guesses[key] = (part.html, *cuts)
                 tasks["first:" + key] = ("first", "first:" + key, part.html, list(folders), base)
                 tasks["guess:" + key] = ("part", "guess:" + key, part.html, list(folders), base, guess)
             else:
@@ -459,11 +460,11 @@ def _settle(laid: dict, guesses: dict, runner: "_Runner", tick, total: list, fol
     way, else a second lay-out from the first's breaks (run now)."""
     settled = {k: v for k, v in laid.items() if not k.startswith(("first:", "guess:"))}
     again: dict[str, tuple] = {}
-    for key, (html, guess) in guesses.items():
+    for key, (html, marked, guessed) in guesses.items():
         first, second = laid["first:" + key], laid["guess:" + key]
         if isinstance(first, RenderedPart):
             settled[key] = first
-        elif same_cuts(html, first, guess):
+        elif same_cuts(marked, first, guessed):
             second.first_breaks = first
             settled[key] = second
             stats.guessed += 1

@@ -219,21 +219,22 @@ def first_round(html: str, folders: Sequence[Path], base: Path):
     return breaks
 
 
-def same_cuts(html: str, breaks: dict, guess: dict) -> bool:
-    """True when cutting the part at ``guess`` gives what cutting it at ``breaks`` gives
-    (then a second round laid out from ``guess`` is the one a cold render lays out)."""
+def guessed_cut(html: str, guess: dict) -> Optional[tuple[str, str]]:
+    """(the part marked for reading its lay-out back, the part cut at ``guess``) when the
+    guessed breaks cut one of its merged cells, else None (nothing to lay out ahead)."""
     from . import paginate
 
     marked = paginate.mark(html)
-    return paginate.split_rowspans(marked, breaks) == paginate.split_rowspans(marked, guess)
+    cut = paginate.split_rowspans(marked, guess)
+    return (marked, cut) if cut != marked else None
 
 
-def cuts_something(html: str, breaks: dict) -> bool:
-    """True when ``breaks`` cut a merged cell of the part."""
+def same_cuts(marked: str, breaks: dict, guessed: str) -> bool:
+    """True when cutting the marked part at ``breaks`` (its first lay-out's) gives
+    ``guessed``: then the second lay-out made from the guess is a cold render's."""
     from . import paginate
 
-    marked = paginate.mark(html)
-    return paginate.split_rowspans(marked, breaks) != marked
+    return paginate.split_rowspans(marked, breaks) == guessed
 
 
 def toc_html(part: Part, pages: dict[str, int]) -> str:
