@@ -43,11 +43,39 @@ class BySource(Record):
 
 
 class FunctionLeaf(Record):
-    """One 功能分类 项 (7-digit code) with its 基本支出 and 项目支出 by source."""
+    """One 功能分类 项 (7-digit code) with its 基本支出 and 项目支出 by source.
+
+    基本支出 is typed as it is, or split into 人员经费 and 公用经费 (the leaves a
+    单位预算's table 1 prints per 类); with the split, 基本支出 is their sum and
+    typing it too is an error.
+    """
 
     code: str = Field(alias="科目", pattern=r"^\d{7}$", description="7位功能分类科目编码，如 2011001")
-    basic: BySource = Field(default_factory=BySource, alias="基本支出")
+    basic: BySource = Field(default_factory=BySource, alias="基本支出", description="不分人员经费、公用经费时填写")
+    personnel: Optional[BySource] = Field(default=None, alias="人员经费", description="基本支出中的人员经费（单位预算表1按类列示）")
+    public: Optional[BySource] = Field(default=None, alias="公用经费", description="基本支出中的公用经费")
     project: BySource = Field(default_factory=BySource, alias="项目支出")
+
+    @model_validator(mode="after")
+    def _split(self) -> "FunctionLeaf":
+        if self.personnel is None and self.public is None:
+            return self
+        if "basic" in self.model_fields_set:
+            raise ValueError("写了人员经费、公用经费时，基本支出由二者相加得出，请删去“基本支出”")
+        people, office = self.personnel or BySource(), self.public or BySource()
+        total = {s: people.amount(s) + office.amount(s) for s in SOURCES}
+        object.__setattr__(self, "basic", BySource.model_validate(total))
+        return self
+
+    @property
+    def split(self) -> bool:
+        """Whether 基本支出 is typed as 人员经费 and 公用经费."""
+        return self.personnel is not None or self.public is not None
+
+    def basic_part(self, part: str) -> Decimal:
+        """人员经费 or 公用经费 of this 项, all sources (0 when not split)."""
+        by = self.personnel if part == "人员经费" else self.public
+        return sum((by.amount(s) for s in SOURCES), Decimal(0)) if by is not None else Decimal(0)
 
 
 class EconomicLeaf(Record):
@@ -234,15 +262,68 @@ class Assets(Record):
     planned_equipment: int = Field(default=0, ge=0, alias="拟购大型设备")
 
 
+WAN_STYLES = ("4,614", "4,614.00", "4614", "4614.00")  # 万元 figures: separators, ``.00`` dropped or kept
+WAN_PARTS = ("编制说明", "三公经费", "机关运行经费", "政府采购", "绩效目标")
+
+
+class WanStyles(Record):
+    """How 万元 figures print, per part of the narrative (each defaults to ``设置.万元格式``)."""
+
+    notes: Optional[Literal[WAN_STYLES]] = Field(default=None, alias="编制说明")  # type: ignore[valid-type]
+    three_public: Optional[Literal[WAN_STYLES]] = Field(default=None, alias="三公经费")  # type: ignore[valid-type]
+    running_cost: Optional[Literal[WAN_STYLES]] = Field(default=None, alias="机关运行经费")  # type: ignore[valid-type]
+    procurement: Optional[Literal[WAN_STYLES]] = Field(default=None, alias="政府采购")  # type: ignore[valid-type]
+    performance: Optional[Literal[WAN_STYLES]] = Field(default=None, alias="绩效目标")  # type: ignore[valid-type]
+
+
 class Settings(Record):
-    """How the modern edition words the document (FORMS.md §5.3 variants)."""
+    """How the modern edition words and sets the document (FORMS.md §5.3, §5.7 variants).
+
+    Every field is optional; the defaults are the wording of the municipal documents.
+    Fields marked 部门/单位 default to the record's ``文档``.
+    """
 
     level: Literal["市级", "区级"] = Field(default="市级", alias="级次")
     region: Text = Field(default="上海市", alias="地区", description="封面的地区名，如 上海市普陀区")
-    numbering: Literal["（一）", "一、", "1."] = Field(default="（一）", alias="职能编号")
-    item_naming: Literal["类-款-项", "（类）（款）（项）"] = Field(default="类-款-项", alias="科目名称")
-    basis: Literal["上年预算", "上年预算执行数"] = Field(default="上年预算", alias="比较基数")
+    numbering: Literal["（一）", "一、", "1.", "1、"] = Field(default="（一）", alias="职能编号")
+    item_naming: Literal["类-款-项", "（类）（款）（项）", "（类）（款）（项）科目"] = Field(default="类-款-项", alias="科目名称")
+    basis: Literal["上年预算", "上年预算执行数"] = Field(default="上年预算", alias="比较基数", description="收入、支出合计的比较基数")
+    item_basis: Optional[Literal["上年预算", "上年预算执行数"]] = Field(
+        default=None, alias="逐项比较基数", description="逐项比较的比较基数；不填同“比较基数”"
+    )
     per_item: bool = Field(default=False, alias="逐项比较", description="每个科目与上年比较并给出百分比")
+    zero_prior: Literal["金额", "百分比"] = Field(
+        default="金额", alias="上年为零", description="逐项比较时上年为0：写增加的金额，或写“增加100.00%”"
+    )
+    wan: Literal[WAN_STYLES] = Field(default="4,614", alias="万元格式", description="万元数字的写法（以4614为例）")  # type: ignore[valid-type]
+    wan_parts: WanStyles = Field(default_factory=WanStyles, alias="分部万元格式", description="某一部分另用的万元写法")
+    phrasing: Optional[Literal["部门", "单位"]] = Field(
+        default=None, alias="句式", description="政府采购、绩效目标两段的句式；不填按“文档”"
+    )
+    running_compare: bool = Field(default=True, alias="机关运行经费比较", description="机关运行经费与上年比较")
+    name_suffix: Text = Field(default="", alias="名称后缀", description="主要职能、机构设置标题中名称后的文字，如（部门）")
+    project_title: bool = Field(default=True, alias="项目说明标题", description="项目经费情况说明的标题写项目名称")
+    project_overview: Literal["项目概述", "项目概况"] = Field(default="项目概述", alias="项目说明首项")
+    three_public_year: Literal["标题", "标题和表头", "无"] = Field(
+        default="标题", alias="三公表年份", description="“三公”经费表的标题（和表头）是否写年份"
+    )
+    table_money: Literal["元两位小数", "元整数"] = Field(default="元两位小数", alias="表格金额")
+    table_blank: Literal["空白", "0"] = Field(default="空白", alias="表格空值", description="表1—8中为零的金额")
+    three_public_blank: Literal["空白", "0"] = Field(default="空白", alias="三公表空值", description="“三公”经费表中为零的金额")
+    page_numbers: bool = Field(default=True, alias="页码", description="页脚印页码")
+    toc_numbers: bool = Field(default=True, alias="目录页码", description="目录印引导点和页码")
+
+    @property
+    def items_basis(self) -> str:
+        """The comparison basis of the per-item comparison."""
+        return self.item_basis or self.basis
+
+    def wan_style(self, part: str) -> str:
+        """The 万元 style of one part of the narrative (one of ``WAN_PARTS``)."""
+        if part not in WAN_PARTS:
+            raise KeyError(part)
+        key = {"编制说明": "notes", "三公经费": "three_public", "机关运行经费": "running_cost", "政府采购": "procurement", "绩效目标": "performance"}[part]
+        return getattr(self.wan_parts, key) or self.wan
 
 
 class PriorYear(Record):
@@ -266,11 +347,19 @@ class ProjectNote(Record):
     goals: Optional[LongText] = Field(default=None, alias="绩效目标")
 
 
+class Department(Record):
+    """One 内设机构 of a 单位: its name and duties."""
+
+    name: ShortText = Field(alias="名称")
+    duties: Text = Field(default="", alias="职责")
+
+
 class Organisation(Record):
-    """机构设置: the paragraph and the list of 预算单位."""
+    """机构设置: the paragraph, then the 预算单位 a 部门 covers or the 内设机构 of a 单位."""
 
     text: Text = Field(alias="说明")
     units: list[Text] = Field(default_factory=list, alias="单位")
+    departments: list[Department] = Field(default_factory=list, alias="内设机构")
 
 
 class Term(Record):
