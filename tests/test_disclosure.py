@@ -201,3 +201,26 @@ def test_unknown_code_and_disagreeing_totals_are_located(project):
     line = next(i for i, text in enumerate(bad.splitlines(), 1) if '科目: "2089950"' in text)
     assert any(f"budget.yaml:{line}:5: E203" in l and "208 99" in l for l in lines), result.output
     assert any("E204" in l and "15,415,322.11" in l and "15,415,322.12" in l for l in lines), result.output
+
+
+def test_unit_table_one_splits_basic_spending():
+    """A 单位预算's 财务收支预算总表: per 类, 合计 = 人员经费 + 公用经费 + 项目支出, and the
+    人员经费 / 公用经费 totals are table 8's (the flagship's record splits each 项)."""
+    view = budget_plan(2023, "咨询服务中心").view
+    for row in view.split_table.rows:
+        total, people, office, project = row.values
+        assert total == people + office + project, row.code
+    assert [r.code for r in view.split_categories] == [r.code for r in view.categories]
+    total, people, office, project = view.split_table.total
+    assert total == view.total and project == view.spending_table.total[2]
+    assert (people, office) == (view.economic_table.total[1], view.economic_table.total[2])
+    assert (people, office) == (Decimal("13002218.05"), Decimal("2413104.06"))
+
+
+def test_unit_layout_wording(rendered):
+    """The flagship is a 单位预算 in the 单位 layout: split table 1, 内设机构, 单位 wording."""
+    text = re.sub(r"\s+", "", pdf_text(rendered / "2023" / "咨询服务中心" / "2023年咨询服务中心单位预算.pdf"))
+    for words in ("2023年预算单位财务收支预算总表", "人员经费", "13,002,218.05", "2,413,104.06", "（九）办公室",
+                  "经济分类科目编码", "部门经济分类科目名称", "2023年单位“三公”经费和机关运行经费预算表", "编制单位："):
+        assert words in text, words
+    assert "编制部门" not in text and "部门预算经济分类科目编码" not in text

@@ -31,7 +31,7 @@ from .layout.narrative import (
     wan_text,
 )
 from .layout.projectnotes import ProjectNoteText, project_notes
-from .records.budget import BudgetView, build_view, check_budget, load_classification
+from .records.budget import MODERN, BudgetView, build_view, check_budget, disclosure_edition, load_classification
 from .records.budget_model import Budget
 from .records.checks import (
     check_form,
@@ -364,18 +364,6 @@ def _key_project_file(project: Project, year: int, ref: str) -> Optional[Path]:
 
 
 DRAFT_MESSAGE = "这份记录是草稿（草稿: true），每页标注“草稿”：核对全部内容后删去“草稿”再发布（--strict 时不生成）"
-MODERN = "2019"  # the disclosure edition Shanghai units publish since 2019 (FORMS.md §5)
-
-
-def disclosure_edition(year: int, pinned: Optional[str] = None) -> str:
-    """Layout edition of the disclosure: ``2019`` (modern) from 2019 on, else the
-    2017 edition in its year's variant (``2017``, ``2018``; ``2023`` adds the
-    国有资本经营 table when a record pins the 2017 edition for a later year)."""
-    if pinned == MODERN or (pinned is None and year >= 2019):
-        return MODERN
-    return "2017" if year <= 2017 else ("2018" if year < 2023 else "2023")
-
-
 def disclosure_document(year: int, unit: Unit, loaded: LoadedBudget, registry_units: dict[str, Unit]) -> tuple[str, dict]:
     """(output stem, template context) of a unit's 部门/单位预算 disclosure."""
     budget = loaded.view.budget

@@ -45,8 +45,9 @@ BUILTIN_TEMPLATES = _builtin_templates()
 
 # Money styles: how an amount is printed, and the Excel number format that
 # prints it the same way.  Cents are shown only where the amount has them,
-# except in the "cents" style that always shows two decimals (2023 forms).
-MONEY_STYLES = ("plain", "grouped", "cents", "tenth")
+# except in the "cents" style that always shows two decimals (2023 forms, the modern
+# disclosure's tables) and the "whole" style that rounds to whole 元 (设置.表格金额: 元整数).
+MONEY_STYLES = ("plain", "grouped", "cents", "tenth", "whole")
 
 
 def format_money(value: Optional[Decimal], style: str = "grouped") -> tuple[str, str]:
@@ -57,6 +58,8 @@ def format_money(value: Optional[Decimal], style: str = "grouped") -> tuple[str,
         return "", ""
     if style == "tenth":  # 万元 with one decimal (“三公” table)
         return f"{value.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP):f}", "0.0"
+    if style == "whole":
+        return f"{value.quantize(Decimal('1'), rounding=ROUND_HALF_UP):,f}", "#,##0"
     has_cents = value != value.to_integral_value()
     if style == "cents" or has_cents:
         quantized = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable, Optional, Sequence
 
 from ..errors import DataError, Problem
-from .budget_model import FISCAL_SOURCES, SOURCES, Budget, FunctionLeaf
+from .budget_model import FISCAL_SOURCES, SOURCES, Budget, BySource, FunctionLeaf
 from .loader import Source, read_mapping
 
 ZERO = Decimal(0)
@@ -128,6 +128,18 @@ def _all(by) -> Decimal:
     return sum((by.amount(s) for s in SOURCES), ZERO)
 
 
+MODERN = "2019"  # the disclosure edition Shanghai units publish since 2019 (FORMS.md §5)
+
+
+def disclosure_edition(year: int, pinned: Optional[str] = None) -> str:
+    """Layout edition of the disclosure: ``2019`` (modern) from 2019 on, else the
+    2017 edition in its year's variant (``2017``, ``2018``; ``2023`` adds the
+    国有资本经营 table when a record pins the 2017 edition for a later year)."""
+    if pinned == MODERN or (pinned is None and year >= 2019):
+        return MODERN
+    return "2017" if year <= 2017 else ("2018" if year < 2023 else "2023")
+
+
 # --------------------------------------------------------------------------- the view
 
 
@@ -147,6 +159,7 @@ class BudgetView:
     fund_table: Rows = None  # type: ignore[assignment]
     state_table: Rows = None  # type: ignore[assignment]
     economic_table: Rows = None  # type: ignore[assignment]
+    split_table: Rows = None  # type: ignore[assignment]  # 合计 · 人员经费 · 公用经费 · 项目支出, all sources
 
     @property
     def total(self) -> Decimal:
@@ -162,6 +175,11 @@ class BudgetView:
     def categories(self) -> list[Row]:
         """The 类 rows of the spending table (table 1 and the 编制说明)."""
         return [r for r in self.spending_table.rows if r.level == 0]
+
+    @property
+    def split_categories(self) -> list[Row]:
+        """The 类 rows of table 1 of a 单位预算: 合计, 人员经费, 公用经费, 项目支出 (all sources)."""
+        return [r for r in self.split_table.rows if r.level == 0]
 
     @property
     def fiscal_categories(self) -> list[Row]:
@@ -206,6 +224,11 @@ def build_view(budget: Budget, year: int, functions: Classification, economics: 
     view.general_table = by_source("一般公共预算")
     view.fund_table = by_source("政府性基金")
     view.state_table = by_source("国有资本经营")
+    view.split_table = _function_table(
+        budget,
+        functions,
+        lambda l: [_all(l.basic) + _all(l.project), l.basic_part("人员经费"), l.basic_part("公用经费"), _all(l.project)],
+    )
     view.economic_table = tree_rows(
         [(leaf.code, [leaf.personnel + leaf.public, leaf.personnel, leaf.public]) for leaf in budget.basic_economic],
         economics,
@@ -238,6 +261,7 @@ def check_budget(view: BudgetView, source: Source) -> list[Problem]:
                         )
                     )
                     break
+    problems += _check_split(view, source)
     general_basic = sum((leaf.basic.general for leaf in budget.spending), ZERO)
     economic = sum((leaf.personnel + leaf.public for leaf in budget.basic_economic), ZERO)
     if budget.basic_economic and general_basic != economic:
@@ -248,6 +272,45 @@ def check_budget(view: BudgetView, source: Source) -> list[Problem]:
                 f"一般公共预算基本支出在功能分类中为 {general_basic:,}，在经济分类中为 {economic:,}，两者应相等",
             )
         )
+    return problems
+
+
+def _check_split(view: BudgetView, source: Source) -> list[Problem]:
+    """The 人员经费/公用经费 split of 基本支出 (per 项) against 基本支出经济分类 (per 款).
+
+    Where the record splits 基本支出, every 项 with 基本支出 must be split (a 单位预算's
+    table 1 prints the split per 类), and the 一般公共预算 人员经费 and 公用经费 of the
+    项 must add up to those of table 8 (E222, one problem per kind that disagrees)."""
+    budget = view.budget
+    split = [leaf for leaf in budget.spending if leaf.split]
+    required = budget.kind == "单位" and disclosure_edition(view.year, budget.edition) == MODERN
+    problems: list[Problem] = []
+    if not split and not required:
+        return problems
+    for index, leaf in enumerate(budget.spending):
+        if not leaf.split and _all(leaf.basic):
+            problems.append(
+                source.problem(
+                    ("支出", index, "基本支出"),
+                    "E221",
+                    f"科目 {leaf.code} 的基本支出没有分为人员经费和公用经费"
+                    + ("（单位预算的财务收支预算总表按类列示二者）" if required else "（其他项已分写）")
+                    + "：请改写为“人员经费: {…}”和“公用经费: {…}”",
+                )
+            )
+    if problems or not budget.basic_economic:
+        return problems
+    for part, attr in (("人员经费", "personnel"), ("公用经费", "public")):
+        by_item = sum(((getattr(leaf, attr) or BySource()).general for leaf in budget.spending), ZERO)
+        by_kind = sum((getattr(leaf, attr) for leaf in budget.basic_economic), ZERO)
+        if by_item != by_kind:
+            problems.append(
+                source.problem(
+                    ("基本支出经济分类",),
+                    "E222",
+                    f"一般公共预算基本支出的{part}按功能分类各项合计为 {by_item:,}，按经济分类合计为 {by_kind:,}，两者应相等",
+                )
+            )
     return problems
 
 
