@@ -175,23 +175,33 @@ class ThreePublic(Record):
 
 
 class RunningCost(Record):
-    """机关运行经费 (万元)."""
+    """机关运行经费 (万元), and the units it covers (counts printed by the modern edition)."""
 
     current: Money = Field(alias="本年")
     prior: OptionalMoney = Field(default=None, alias="上年")
     offices: int = Field(default=0, ge=0, alias="机关", description="现代版式：下属机关家数")
-    institutions: int = Field(default=0, ge=0, alias="事业单位", description="现代版式：下属（参公）事业单位家数")
+    institutions: int = Field(default=0, ge=0, alias="事业单位", description="现代版式：下属事业单位家数")
     reason: Text = Field(default="", alias="原因")
+    reference_civil: int = Field(default=0, ge=0, alias="参公事业单位", description="现代版式：下属参照公务员法管理的事业单位家数")
+
+    def covered(self) -> list[tuple[int, str]]:
+        """(count, kind) of the units covered, in the printed order 机关, 参公事业单位, 事业单位."""
+        return [(self.offices, "机关"), (self.reference_civil, "参公事业单位"), (self.institutions, "事业单位")]
 
 
 class Procurement(Record):
-    """政府采购 (万元)."""
+    """政府采购 (万元).
+
+    中小企业预留 and 其中小微企业 are optional: not written (None) means the
+    document prints no 中小企业 sentence; a typed 0 prints it with 0.
+    其中小微企业 needs 中小企业预留 and cannot exceed it.
+    """
 
     goods: Money = Field(default=Decimal(0), alias="货物")
     works: Money = Field(default=Decimal(0), alias="工程")
     services: Money = Field(default=Decimal(0), alias="服务")
-    sme: Money = Field(default=Decimal(0), alias="中小企业预留")
-    small_micro: Money = Field(default=Decimal(0), alias="其中小微企业")
+    sme: OptionalMoney = Field(default=None, alias="中小企业预留", description="面向中小企业预留；不填则不印中小企业一句")
+    small_micro: OptionalMoney = Field(default=None, alias="其中小微企业", description="预留给小型和微型企业；须同时填写中小企业预留")
 
     @property
     def total(self) -> Decimal:
@@ -200,7 +210,9 @@ class Procurement(Record):
 
     @model_validator(mode="after")
     def _parts(self) -> "Procurement":
-        if self.small_micro > self.sme:
+        if self.small_micro is not None and self.sme is None:
+            raise ValueError("写了“其中小微企业”，也要写“中小企业预留”（小微企业是中小企业预留的一部分）")
+        if self.small_micro is not None and self.sme is not None and self.small_micro > self.sme:
             raise ValueError(f"其中小微企业 {self.small_micro} 大于 中小企业预留 {self.sme}")
         return self
 
@@ -311,7 +323,8 @@ class Settings(Record):
     table_blank: Literal["空白", "0"] = Field(default="空白", alias="表格空值", description="表1—8中为零的金额")
     three_public_blank: Literal["空白", "0"] = Field(default="空白", alias="三公表空值", description="“三公”经费表中为零的金额")
     page_numbers: bool = Field(default=True, alias="页码", description="页脚印页码")
-    toc_numbers: bool = Field(default=True, alias="目录页码", description="目录印引导点和页码")
+    toc_numbers: bool = Field(default=True, alias="目录页码", description="目录印页码")
+    toc_leaders: bool = Field(default=True, alias="目录引导点", description="目录印引导点（……）")
 
     @property
     def items_basis(self) -> str:
@@ -357,9 +370,15 @@ class Department(Record):
 class Organisation(Record):
     """机构设置: the paragraph, then the 预算单位 a 部门 covers or the 内设机构 of a 单位."""
 
-    text: Text = Field(alias="说明")
-    units: list[Text] = Field(default_factory=list, alias="单位")
-    departments: list[Department] = Field(default_factory=list, alias="内设机构")
+    text: Text = Field(default="", alias="说明", description="列表前的段落；单位只列内设机构时可省略（按个数生成）")
+    units: list[Text] = Field(default_factory=list, alias="单位", description="部门：所属预算单位（列示至基层预算单位）")
+    departments: list[Department] = Field(default_factory=list, alias="内设机构", description="单位：内设机构及其职责")
+
+    @model_validator(mode="after")
+    def _something(self) -> "Organisation":
+        if not self.text.strip() and not self.units and not self.departments:
+            raise ValueError("机构设置没有内容：请填写“说明”，或列出“单位”或“内设机构”")
+        return self
 
 
 class Term(Record):

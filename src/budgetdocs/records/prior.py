@@ -46,7 +46,7 @@ class PriorFigures:
     """
 
     year: int
-    basis: str  # 上年预算 or 上年预算执行数
+    basis: str  # 比较基数 of 收入 and 支出: 上年预算 or 上年预算执行数 (items follow 设置.逐项比较基数)
     income: dict[str, Optional[Decimal]] = field(default_factory=dict)
     items: Optional[dict[str, Decimal]] = None
     three_public: dict[str, Optional[Decimal]] = field(default_factory=dict)
@@ -135,8 +135,11 @@ def resolve(
     """Merge the figures of a prior-year record (if any) with the typed ones.
 
     A budget-basis figure comes from the record when there is one; a typed
-    figure that disagrees with it is an error naming both places.  With the
-    上年预算执行数 basis, 收入 and 项 can only be typed.
+    figure that disagrees with it is an error naming both places.  收入 follow
+    ``比较基数`` and 项 follow ``逐项比较基数`` (default: ``比较基数``), so the totals
+    may compare with the prior budget while the items compare with its
+    execution: with the 上年预算执行数 basis, the figures can only be typed
+    (收入 in ``上年.收入``, 项 in ``上年.项``).
     """
     mine = typed(budget, year)
     problems: list[Problem] = []
@@ -145,14 +148,15 @@ def resolve(
     else:
         result = PriorFigures(year=year - 1, basis=budget.settings.basis, origin=record.origin)
         execution = budget.settings.basis == "上年预算执行数"
+        items_execution = budget.settings.items_basis == "上年预算执行数"
         origin = record.origin
-        # 收入 by source and 项 (元): execution figures only ever typed
+        # 收入 by source (比较基数) and 项 (逐项比较基数), 元: execution figures only ever typed
         for s in FISCAL_SOURCES:
             if not execution:
                 _compare(problems, source, origin, ("上年", "收入", s), mine.income.get(s), record.income.get(s), "元")
             result.income[s] = mine.income.get(s) if execution else record.income.get(s)
-        result.items = mine.items if execution else record.items
-        if not execution and mine.items is not None and record.items is not None:
+        result.items = mine.items if items_execution else record.items
+        if not items_execution and mine.items is not None and record.items is not None:
             for code, ours in mine.items.items():
                 _compare(problems, source, origin, ("上年", "项", code), ours, record.items.get(code, ZERO), "元")
         # “三公” and 机关运行经费 (万元), always against the prior budget
