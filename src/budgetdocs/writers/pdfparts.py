@@ -10,7 +10,8 @@ their page-number footers; assembly then
 2. stamps the footers (``— N —``, and 示例 on sample data) from one small
    overlay document whose pages match the parts' orientations; the front
    matter (cover and contents) has no number and the first page after it is
-   page 1, as official documents are numbered,
+   page 1, as official documents are numbered; the pages of a section marked
+   ``nofolio`` (a record's 设置.页码 false) are counted but show no number,
 3. fills the table of contents with those printed page numbers (the contents
    part is laid out once with placeholders to learn its own length, then again),
 4. rebuilds the bookmarks from each part's bookmark tree, shifted to its pages.
@@ -47,6 +48,10 @@ NO_FOOTER = "@page { @bottom-center { content: none; } @bottom-right { content: 
 # In a part, the contents page shows the page numbers written into data-page.
 TOC_NUMBERS = 'p.toc a::after { content: leader(".") attr(data-page); }'
 TOC_PLACEHOLDER = "000"
+# In the head of a document with sections of class "nofolio" (pages without a number): the
+# overlay then ends with two pages that carry no number (landscape, portrait), stamped on
+# those sections' pages.
+NOFOLIO_META = '<meta name="budgetdocs-pages" content="nofolio">'
 CHUNK = 12_000  # characters of HTML per part: 1 form of 2017, 2–3 of 2023, 1–2 tables (an edit re-lays out little)
 
 
@@ -59,6 +64,7 @@ class Part:
     ids: list[str]
     is_toc: bool = False
     front: bool = False  # cover or contents: pages without a number
+    nofolio: bool = False  # sections of class "nofolio": pages counted, no number shown
 
     @property
     def key(self) -> str:
@@ -100,12 +106,14 @@ def split(html: str) -> tuple[str, list[Part]]:
     if root.get("lang") != "zh-CN":
         raise RenderError('layout: <html lang="zh-CN"> is required')
     head = _head(root)
-    groups: list[tuple[bool, list[str], bool]] = []  # (is_toc, serialized sections, stands alone)
+    # (is_toc, serialized sections, stands alone, no page numbers)
+    groups: list[tuple[bool, list[str], bool, bool]] = []
     size = 0
     for section in root.body.iterchildren("section"):
         classes = (section.get("class") or "").split()
         is_toc = "toc" in classes
         is_cover = "cover" in classes
+        nofolio = "nofolio" in classes
         if is_toc:
             section = copy.deepcopy(section)
             targets = []
@@ -125,19 +133,22 @@ def split(html: str) -> tuple[str, list[Part]]:
         # part embeds (≈0.3 MB of CJK subset per part) small; small enough that
         # an edit re-lays out little and the pool has work.
         # The cover and the contents stand alone: their pages are the unnumbered front matter.
+        # A part's pages all show their number or none do (the footers are stamped per part).
         alone = is_toc or is_cover
-        if alone or not groups or groups[-1][0] or groups[-1][2] or size + len(text) > CHUNK:
-            groups.append((is_toc, [text], alone))
+        if alone or not groups or groups[-1][0] or groups[-1][2] or groups[-1][3] != nofolio or size + len(text) > CHUNK:
+            groups.append((is_toc, [text], alone, nofolio))
             size = len(text)
         else:
             groups[-1][1].append(text)
             size += len(text)
+    if any(nofolio for *_, nofolio in groups):
+        head = head.replace("</head>", NOFOLIO_META + "</head>")
     parts = []
     leading = True
-    for index, (is_toc, sections, alone) in enumerate(groups):
+    for index, (is_toc, sections, alone, nofolio) in enumerate(groups):
         css = NO_FOOTER + (TOC_NUMBERS if is_toc else "")
         leading = leading and alone
-        parts.append(Part(index, _document(head, "".join(sections), css), [], is_toc, front=leading))
+        parts.append(Part(index, _document(head, "".join(sections), css), [], is_toc, front=leading, nofolio=nofolio))
     return head, parts
 
 
@@ -261,11 +272,15 @@ section.first.landscape { page: first-landscape; }"""
 
 def overlay_html(head: str, landscape: list[bool], front: int = 0) -> str:
     """Empty pages carrying only the footers, one per page of the document;
-    the first ``front`` pages (cover, contents) get no page number."""
+    the first ``front`` pages (cover, contents) get no page number.  A document
+    with pages without numbers (:data:`NOFOLIO_META` in its head) gets two more
+    pages, landscape and portrait, with no number: :func:`assemble` stamps them there."""
     sections = []
     for number, wide in enumerate(landscape):
         role = "front" if number < front else ("first" if number == front and front else "")
         sections.append(f'<section class="{role} {"landscape" if wide else "portrait"}"></section>')
+    if NOFOLIO_META in head:
+        sections.append('<section class="front landscape"></section><section class="front portrait"></section>')
     return _document(head, "".join(sections), OVERLAY_CSS)
 
 
@@ -286,9 +301,17 @@ def assemble(
         starts.append(len(writer.pages))
         for page in PdfReader(io.BytesIO(part.pdf)).pages:
             writer.add_page(page)
-    stamps = PdfReader(io.BytesIO(overlay.pdf)).pages
-    if len(stamps) != len(writer.pages):
+    stamps = list(PdfReader(io.BytesIO(overlay.pdf)).pages)
+    unnumbered = 2 if NOFOLIO_META in head else 0  # (landscape, portrait) after the pages' own
+    if len(stamps) != len(writer.pages) + unnumbered:
         raise RenderError(f"page overlay has {len(stamps)} pages for {len(writer.pages)} pages of content")
+    if unnumbered:
+        plain = stamps[len(writer.pages):]
+        for start, part, done in zip(starts, parts, rendered):
+            if part.nofolio:
+                for page, wide in enumerate(done.landscape):
+                    stamps[start + page] = plain[0] if wide else plain[1]
+        del stamps[len(writer.pages):]
     stamp_footers(writer, stamps)
     # one font program per face for the whole document, not one per part
     from .fontmerge import merge_fonts

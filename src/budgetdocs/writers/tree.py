@@ -118,6 +118,9 @@ class Section:
     blocks: list[Block] = field(default_factory=list)
     front: bool = False  # cover or contents: no page number
     starts_with_front: bool = False  # a sheet that opens with the cover (XLSX grouping)
+    # the section's classes: "modern" (the modern edition's sizes and margins), "nofolio"
+    # (no page number), "plain" (contents without leaders and page numbers)
+    classes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -281,6 +284,7 @@ def parse(html: str) -> Document:
             "landscape" if "landscape" in classes else "portrait",
             node.get("data-sheet") or "",
             front="cover" in classes or "toc" in classes,
+            classes=classes,
         )
         for child in node:
             if child.tag in ("h1", "h2", "h3", "p"):
