@@ -29,9 +29,10 @@ from typing import Iterable, Optional, Sequence
 
 from ..errors import Problem
 from ..records.budget import BudgetView, Row, chinese_number
-from ..records.budget_model import WAN_STYLES, Settings
+from ..records.budget_model import FISCAL_SOURCES, WAN_STYLES, Settings
+from ..records.checks import date_text, read_date
 from ..records.loader import Source
-from ..records.prior import PriorFigures
+from ..records.prior import THREE_PUBLIC, PriorFigures
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
@@ -238,9 +239,18 @@ def budget_notes(view: BudgetView, prior: PriorFigures, name: str, source: Sourc
         why = (
             f"财政拨款收入支出与{basis}持平，编制说明不写变动原因"
             if fiscal_change is not None
-            else f"没有{py}年的财政拨款收入（上年.收入，或上年的预算记录），不作比较"
+            else f"{_income_gap(prior, settings.basis)}，财政拨款收入支出不作比较"
         )
         out.problems.append(source.problem(("变动原因",), "W206", f"填写了变动原因，但不会印出：{why}", "warning"))
+    dropped = (["财政拨款收入", "财政拨款支出预算"] if fiscal_change is None else []) + [
+        label for label, s in (("一般公共预算拨款支出预算", "一般公共预算"), ("政府性基金拨款支出预算", "政府性基金"),
+                               ("国有资本经营预算拨款支出预算", "国有资本经营")) if prior_w.get(s) is None
+    ]
+    if dropped and prior.anything:  # with nothing known at all, W203 says so once
+        where = ("上年", "收入") if budget.prior is not None else ("设置", "比较基数") if settings.basis == "上年预算执行数" else ()
+        out.problems.append(
+            source.problem(where, "W234", f"编制说明中{joined(dropped)}不与{basis}比较：{_income_gap(prior, settings.basis)}", "warning")
+        )
     out.notes.append("财政拨款支出主要内容如下：")
     rows = [r for r in view.fiscal_table.rows if r.level == 2 and r.values[0]]
     compared: set[str] = set()
@@ -268,6 +278,14 @@ def budget_notes(view: BudgetView, prior: PriorFigures, name: str, source: Sourc
             source.problem(("项变动原因", code), "W207", f"填写了项变动原因.\"{code}\"，但不会印出：{why}", "warning")
         )
     return out
+
+
+def _income_gap(prior: PriorFigures, basis: str) -> str:
+    """Why a prior 财政拨款 figure by source is unknown, naming the sources."""
+    missing = "、".join(s for s in FISCAL_SOURCES if prior.income.get(s) is None)
+    if basis == "上年预算执行数":
+        return f"比较基数是上年预算执行数，执行数只能写在“上年.收入”中，其中没有{prior.year}年的{missing}"
+    return f"没有{prior.year}年的预算记录，“上年.收入”中也没有{missing}"
 
 
 def _per_item(
@@ -399,6 +417,32 @@ def other_notes(
         )
     )
 
+    if prior.anything:  # with nothing known at all, W203 says so once
+        unknown = [key for key, _, _ in THREE_PUBLIC if prior.three_public.get(key) is None]
+        if len(unknown) == len(THREE_PUBLIC):
+            out.problems.append(
+                source.problem(
+                    ("三公经费", "上年"), "W234",
+                    f"“三公”经费不与{basis}比较：没有{py}年的“三公”经费（三公经费.上年，或上年的预算记录）", "warning",
+                )
+            )
+        elif unknown:
+            labels = joined([label for key, _, label in THREE_PUBLIC if key in unknown])
+            out.problems.append(
+                source.problem(
+                    ("三公经费", "上年"), "W234",
+                    f"{labels}不与{basis}比较：三公经费.上年只写了公务用车购置及运行费，没有分写公务用车购置费和公务用车运行费", "warning",
+                )
+            )
+        if settings.running_compare and prior.running_cost is None:
+            out.problems.append(
+                source.problem(
+                    ("机关运行经费",), "W234",
+                    f"机关运行经费不与{basis}比较：没有{py}年的机关运行经费（机关运行经费.上年，或上年的预算记录）；"
+                    "不作比较的请在设置中写“机关运行经费比较: false”", "warning",
+                )
+            )
+
     rc = budget.running_cost
     rc_style = settings.wan_style("机关运行经费")
     running = Decimal(rc.current).quantize(CENT)
@@ -463,7 +507,7 @@ def other_notes(
             Part(
                 "五、国有资产占有使用情况",
                 [
-                    f"截至{assets.as_of}，{name}共有车辆{assets.vehicles.total}辆，其中：{held}；"
+                    f"截至{_as_of(assets.as_of)}，{name}共有车辆{assets.vehicles.total}辆，其中：{held}；"
                     f"单价100万元（含）以上设备（不含车辆）{assets.equipment}台（套）。",
                     f"{y}年{who}预算安排购置车辆{assets.planned_vehicles.total}辆，其中：{planned}；"
                     f"{who}预算安排购置单价100万元（含）以上设备（不含车辆）{assets.planned_equipment}台（套）。",
@@ -471,6 +515,13 @@ def other_notes(
             )
         )
     return out
+
+
+def _as_of(text: str) -> str:
+    """截至日期 in the document's one style (2024-08-31 → 2024年8月31日); as typed when not a
+    date (an error the publish check reports, so never printed)."""
+    day = read_date(text, day_needed=True)[0]
+    return date_text(day) if day else text
 
 
 def performance(budget, forms: Sequence[FormMoney], source: Source, problems: list[Problem]) -> tuple[int, Decimal]:

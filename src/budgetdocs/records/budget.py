@@ -16,7 +16,7 @@ from typing import Callable, Optional, Sequence
 
 from ..errors import DataError, Problem
 from .budget_model import FISCAL_SOURCES, SOURCES, Budget, BySource, FunctionLeaf
-from .loader import Source, read_mapping
+from .loader import Damage, Source, read_mapping
 
 ZERO = Decimal(0)
 
@@ -237,8 +237,11 @@ def build_view(budget: Budget, year: int, functions: Classification, economics: 
     return view
 
 
-def check_budget(view: BudgetView, source: Source) -> list[Problem]:
-    """Problems the computed totals cannot rule out: unknown or repeated codes, disagreeing totals."""
+def check_budget(view: BudgetView, source: Source, damage: Damage = Damage()) -> list[Problem]:
+    """Problems the computed totals cannot rule out: unknown or repeated codes, disagreeing totals.
+
+    Where the record had schema problems (``damage``) a leaf is stood in for: its code is
+    not checked, and the sums of its table are not compared."""
     problems: list[Problem] = []
     budget = view.budget
     for key, leaves, names in (
@@ -248,6 +251,8 @@ def check_budget(view: BudgetView, source: Source) -> list[Problem]:
         seen: dict[str, int] = {}
         for index, leaf in enumerate(leaves):
             loc = (key, index, "科目")
+            if not damage.intact((key, index)):
+                continue
             if leaf.code in seen:
                 problems.append(source.problem(loc, "E202", f"科目 {leaf.code} 重复（第{seen[leaf.code] + 1}项已有）"))
             seen.setdefault(leaf.code, index)
@@ -261,7 +266,10 @@ def check_budget(view: BudgetView, source: Source) -> list[Problem]:
                         )
                     )
                     break
-    problems += _check_split(view, source)
+    whole = damage.intact(("支出",)) and damage.intact(("基本支出经济分类",))
+    problems += _check_split(view, source, whole)
+    if not whole:
+        return problems
     general_basic = sum((leaf.basic.general for leaf in budget.spending), ZERO)
     economic = sum((leaf.personnel + leaf.public for leaf in budget.basic_economic), ZERO)
     if budget.basic_economic and general_basic != economic:
@@ -275,7 +283,7 @@ def check_budget(view: BudgetView, source: Source) -> list[Problem]:
     return problems
 
 
-def _check_split(view: BudgetView, source: Source) -> list[Problem]:
+def _check_split(view: BudgetView, source: Source, whole: bool = True) -> list[Problem]:
     """The 人员经费/公用经费 split of 基本支出 (per 项) against 基本支出经济分类 (per 款).
 
     Where the record splits 基本支出, every 项 with 基本支出 must be split (a 单位预算's
@@ -298,7 +306,7 @@ def _check_split(view: BudgetView, source: Source) -> list[Problem]:
                     + "：请改写为“人员经费: {…}”和“公用经费: {…}”",
                 )
             )
-    if problems or not budget.basic_economic:
+    if problems or not budget.basic_economic or not whole:
         return problems
     for part, attr in (("人员经费", "personnel"), ("公用经费", "public")):
         by_item = sum(((getattr(leaf, attr) or BySource()).general for leaf in budget.spending), ZERO)

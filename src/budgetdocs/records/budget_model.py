@@ -192,9 +192,11 @@ class RunningCost(Record):
 class Procurement(Record):
     """政府采购 (万元).
 
-    中小企业预留 and 其中小微企业 are optional: not written (None) means the
-    document prints no 中小企业 sentence; a typed 0 prints it with 0.
-    其中小微企业 needs 中小企业预留 and cannot exceed it.
+    货物, 工程 and 服务 are printed, so the publish check requires each to be written
+    (their 0 default only lets a record with a problem elsewhere be checked on).
+    中小企业预留 is optional: not written (None) means the document prints no 中小企业
+    sentence; a typed 0 prints it with 0.  其中小微企业 needs 中小企业预留, cannot
+    exceed it, and is required with it (the sentence prints both).
     """
 
     goods: Money = Field(default=Decimal(0), alias="货物")
@@ -397,6 +399,11 @@ class Budget(Record):
     )
     sample: bool = Field(default=False, alias="示例")
     draft: bool = Field(default=False, alias="草稿", description="草稿：每页标注“草稿”，--strict 时拒绝生成")
+    verbatim: list[str] = Field(
+        default_factory=list,
+        alias="照印",
+        description="照原样印出的文字（键名，如 主要职能、三公经费.范围；转录已公开的文档时用）：其占位文字、空白不报错",
+    )
     settings: Settings = Field(default_factory=Settings, alias="设置")
     overview: LongText = Field(default="", alias="职能概述", description="“主要职能包括：”之前的段落")
     functions: list[Text] = Field(alias="主要职能", min_length=1)

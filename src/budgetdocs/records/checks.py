@@ -7,6 +7,7 @@ beancount's validators.  Errors stop the render; warnings are shown, and
 
 from __future__ import annotations
 
+import calendar
 import re
 from datetime import date
 from decimal import Decimal
@@ -16,33 +17,62 @@ from ..errors import Problem
 from .budget import change, wan1
 from .budget_model import Budget
 from .loader import LoadedForm, Source
-from .model import Form2017, Form2020, Form2023
+from .model import INDICATOR_LAYOUTS_2017, Form2017, Form2020, Form2023
 
 _DATE = re.compile(r"^\s*(\d{4})\s*[-./年]\s*(\d{1,2})\s*(?:[-./月]\s*(\d{1,2})\s*日?)?\s*月?\s*$")
+DATE_EXAMPLES = "如 2023-01-01、2023.1.1、2023年1月1日"
+
+
+def read_date(text: str, end: bool = False, day_needed: bool = False) -> tuple[Optional[date], str]:
+    """(the date, '') of a date as the seeds write it (2019-1-1, 2019. 1. 1, 2017年1月1日, 2017年1月),
+    or (None, why it is not one): not a date at all, a day the calendar does not have
+    (2024年9月31日), or only a month where ``day_needed``."""
+    match = _DATE.match(text or "")
+    if not match:
+        return None, f"不是可识别的日期（{DATE_EXAMPLES}）"
+    year, month = int(match.group(1)), int(match.group(2))
+    if not 1 <= month <= 12:
+        return None, f"不是真实的日期（没有{month}月）"
+    if match.group(3) is None and day_needed:
+        return None, "只写到月，请写到日（如 2024年8月31日）"
+    day = int(match.group(3)) if match.group(3) else (28 if end else 1)
+    try:
+        return date(year, month, day), ""
+    except ValueError:
+        last = calendar.monthrange(year, month)[1]
+        return None, f"不是真实的日期（{year}年{month}月只有{last}天）"
 
 
 def parse_date(text: str, end: bool = False) -> Optional[date]:
     """A form date as the seeds write it (2019-1-1, 2019. 1. 1, 2017年1月1日, 2017年1月); None if unreadable."""
-    match = _DATE.match(text or "")
-    if not match:
-        return None
-    year, month = int(match.group(1)), int(match.group(2))
-    day = int(match.group(3)) if match.group(3) else (28 if end else 1)
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
+    return read_date(text, end)[0]
+
+
+def date_text(day: date) -> str:
+    """A date in the one style the disclosure prints: 2024年8月31日."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def outside_window(day: date, year: int) -> bool:
+    """Whether a date lies outside the budget's year and the year before (W230)."""
+    return day.year not in (year - 1, year)
 
 
 def check_form(loaded: LoadedForm) -> list[Problem]:
-    """Dates in order and readable, sub-projects adding up to 项目当年预算."""
-    form, source = loaded.form, loaded.source
+    """Dates real, in order and near the budget year; sub-projects adding up to 项目当年预算;
+    indicator rows as wide as their layout.  A check that reads a key with a schema
+    problem (``loaded.damage``) is skipped."""
+    form, source, damage = loaded.form, loaded.source, loaded.damage
     problems: list[Problem] = []
     start_key, end_key = ("开始时间", "结束时间") if isinstance(form, Form2017) else ("计划开始日期", "计划完成日期")
-    start, end = parse_date(form.start), parse_date(form.end, end=True)  # type: ignore[attr-defined]
-    for key, text, parsed in ((start_key, form.start, start), (end_key, form.end, end)):  # type: ignore[attr-defined]
-        if text and parsed is None:
-            problems.append(source.problem((key,), "E212", f"{key}“{text}”不是可识别的日期（如 2023-01-01、2023.1.1、2023年1月1日）"))
+    readable = {}
+    for key, text, end in ((start_key, form.start, False), (end_key, form.end, True)):  # type: ignore[attr-defined]
+        if not damage.intact((key,)) or not text:
+            continue
+        readable[key], why = read_date(text, end)
+        if why:
+            problems.append(source.problem((key,), "E212", f"{key}“{text}”{why}"))
+    start, end = readable.get(start_key), readable.get(end_key)
     if start and end and start > end:
         problems.append(source.problem((start_key,), "E213", f"{start_key} {form.start} 晚于 {end_key} {form.end}"))  # type: ignore[attr-defined]
     if end and end.year < loaded.year:
@@ -52,7 +82,34 @@ def check_form(loaded: LoadedForm) -> list[Problem]:
                 (end_key,), "W122", f"{end_key} {form.end} 早于{loaded.year}年：这是上一年的记录吗？（转入新年度请用 budgetdocs new-year）", "warning"  # type: ignore[attr-defined]
             )
         )
-    if isinstance(form, Form2017) and form.subprojects and form.year_budget is not None:
+    if start and outside_window(start, loaded.year):
+        problems.append(
+            source.problem(
+                (start_key,), "W230", f"{start_key} {form.start} 不在{loaded.year - 1}—{loaded.year}年内：请核对（是不是旧记录的日期？）", "warning"  # type: ignore[attr-defined]
+            )
+        )
+    sign_off = getattr(form, "sign_off", None)
+    if sign_off is not None and sign_off.date.strip() and damage.intact(("签字栏",)):
+        signed, why = read_date(sign_off.date)
+        if why:
+            problems.append(source.problem(("签字栏", "填报日期"), "E212", f"签字栏.填报日期“{sign_off.date}”{why}"))
+        elif outside_window(signed, loaded.year):  # type: ignore[arg-type]
+            problems.append(
+                source.problem(
+                    ("签字栏", "填报日期"), "W230", f"签字栏.填报日期 {sign_off.date} 不在{loaded.year - 1}—{loaded.year}年内：请核对", "warning"
+                )
+            )
+    if isinstance(form, Form2017) and damage.intact(("绩效指标",)) and damage.intact(("指标列",)):
+        width = len(INDICATOR_LAYOUTS_2017[form.indicator_layout])
+        for index, row in enumerate(form.indicators):
+            if len(row) != width:
+                problems.append(
+                    source.problem(
+                        ("绩效指标", index), "E110", f"绩效指标[{index + 1}]：应有{width}列（指标列：{form.indicator_layout}），实有{len(row)}列"
+                    )
+                )
+    money = all(damage.intact((key,)) for key in ("项目总预算", "项目当年预算", "子项目", "项目资金", "年度资金"))
+    if money and isinstance(form, Form2017) and form.subprojects and form.year_budget is not None:
         total = form.subproject_total
         if total != form.year_budget:
             problems.append(
@@ -63,14 +120,14 @@ def check_form(loaded: LoadedForm) -> list[Problem]:
                     "warning",
                 )
             )
-    if isinstance(form, (Form2017, Form2020)) and form.total_budget is not None and form.year_budget is not None:
+    if money and isinstance(form, (Form2017, Form2020)) and form.total_budget is not None and form.year_budget is not None:
         if form.year_budget > form.total_budget:
             problems.append(
                 source.problem(
                     ("项目当年预算",), "E214", f"项目当年预算 {form.year_budget:,} 大于 项目总预算 {form.total_budget:,}"
                 )
             )
-    if isinstance(form, Form2023):
+    if money and isinstance(form, Form2023):
         pf, af = form.project_funds, form.annual_funds
         if pf.total is not None and pf.fiscal is not None and pf.other is not None and pf.fiscal + pf.other != pf.total:
             problems.append(
@@ -92,6 +149,8 @@ def check_unit_forms(forms: Iterable[LoadedForm]) -> list[Problem]:
     seen: dict[str, LoadedForm] = {}
     problems = []
     for loaded in forms:
+        if not loaded.damage.intact(("项目名称",)):
+            continue
         name = loaded.form.name.strip()
         if name in seen:
             first = seen[name].source.shown

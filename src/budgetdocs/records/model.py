@@ -18,7 +18,6 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    model_validator,
 )
 
 # --------------------------------------------------------------------------- money
@@ -173,6 +172,11 @@ class FormBase(Record):
     sample: bool = Field(default=False, alias="示例", description="示例数据：输出上醒目标注“示例”")
     draft: bool = Field(default=False, alias="草稿", description="草稿（如 new-year 转入的记录）：每页标注“草稿”，--strict 时拒绝生成")
     name: ShortText = Field(alias="项目名称", min_length=1)
+    verbatim: list[str] = Field(
+        default_factory=list,
+        alias="照印",
+        description="照原样印出的文字字段（如转录已公开的文档，原文就有占位文字或空白）：其占位文字、空白不报错",
+    )
 
     @property
     def money(self) -> Decimal:
@@ -212,16 +216,6 @@ class Form2017(FormBase):
     indicators: list[IndicatorRow] = Field(default_factory=list, alias="绩效指标")
     remarks: LongText = Field(default="", alias="备注")
     sign_off: Optional[SignOff] = Field(default=None, alias="签字栏")
-
-    @model_validator(mode="after")
-    def _indicator_width(self) -> "Form2017":
-        width = len(INDICATOR_LAYOUTS_2017[self.indicator_layout])
-        for number, row in enumerate(self.indicators, start=1):
-            if len(row) != width:
-                raise ValueError(
-                    f"绩效指标第{number}行应有{width}列（指标列：{self.indicator_layout}），实有{len(row)}列"
-                )
-        return self
 
     @property
     def subproject_total(self) -> Decimal:
