@@ -6,6 +6,12 @@ whitespace removed, thousands separators removed, extraction markup such as
 ``<input …/>``, ``<p>`` and ``$\\geq 98\\%$`` turned back into text — and cut into
 3-grams.  The share of those 3-grams found anywhere in the output's
 normalised text is the coverage.
+
+The outputs are read as a user's application reads them: the DOCX through
+python-docx (what Word's search and copy see), the XLSX through openpyxl, the PDF
+through pdftotext.  Nothing is cleaned from them but whitespace, width and thousands
+separators: an invisible character in an output splits the 3-grams around it and
+costs coverage, as it costs a user's search.
 """
 
 from __future__ import annotations
@@ -13,10 +19,12 @@ from __future__ import annotations
 import re
 import subprocess
 import unicodedata
-import zipfile
 from pathlib import Path
 
-from lxml import etree
+import docx
+import openpyxl
+from docx.table import Table
+from docx.text.paragraph import Paragraph
 
 _TAG = re.compile(r"<[^>]+>")
 _LATEX = [(re.compile(r"\\geq"), "≥"), (re.compile(r"\\leq"), "≤"), (re.compile(r"\\%"), "%"), (re.compile(r"[$]"), "")]
@@ -27,7 +35,7 @@ _RULE = re.compile(r"^[\s|:-]*-{3,}[\s|:-]*$")  # markdown table rules in the ex
 
 def normalise(text: str) -> str:
     """Text with width, whitespace and thousands-separator differences removed."""
-    text = unicodedata.normalize("NFKC", text).replace("\u2060", "").replace("\ufeff", "")  # word joiners
+    text = unicodedata.normalize("NFKC", text)  # (NFKC leaves format characters such as U+2060 in place)
     text = _THOUSANDS.sub("", text)
     return _SPACE.sub("", text)
 
@@ -61,13 +69,40 @@ def coverage(seed: str, output: str) -> tuple[float, list[str]]:
     return (1 - len(missing) / len(grams)) if grams else 1.0, missing
 
 
+def _blocks_text(blocks) -> list[str]:
+    """python-docx paragraphs and tables, in document order, as lines of text: a
+    table's cells each once (a merge's continuation cells are empty), paragraph by
+    paragraph, tables inside cells too."""
+    lines: list[str] = []
+    for block in blocks:
+        if isinstance(block, Paragraph):
+            lines.append(block.text)
+            continue
+        assert isinstance(block, Table)
+        for row in block.rows:
+            for tc in row._tr.tc_lst:
+                lines.extend(_blocks_text(docx.table._Cell(tc, block).iter_inner_content()))
+    return lines
+
+
 def docx_text(path: Path) -> str:
-    """All paragraph text of a DOCX body, one paragraph a line."""
-    ns = {"w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main"}
-    root = etree.fromstring(zipfile.ZipFile(path).read("word/document.xml"))
-    return "\n".join("".join(p.itertext()) for p in root.iterfind(".//w:p", ns))
+    """The text of a DOCX as python-docx reads it: body paragraphs and the paragraphs of
+    table cells, in document order, one a line (headers and footers left out)."""
+    return "\n".join(_blocks_text(docx.Document(str(path)).iter_inner_content()))
 
 
-def pdf_text(path: Path) -> str:
-    """Text of a PDF as pdftotext extracts it."""
-    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], check=True, capture_output=True, text=True).stdout
+def xlsx_text(path: Path) -> str:
+    """The text of an XLSX as openpyxl reads it: every sheet's cell values, row by row,
+    one cell a line (numbers as stored)."""
+    lines = []
+    for ws in openpyxl.load_workbook(path).worksheets:
+        for row in ws.iter_rows(values_only=True):
+            lines.extend(str(value) for value in row if value is not None)
+    return "\n".join(lines)
+
+
+def pdf_text(path: Path, layout: bool = False) -> str:
+    """Text of a PDF as pdftotext extracts it (``layout``: as ``pdftotext -layout`` lines up
+    a page's columns, the way the reference disclosures' texts were extracted)."""
+    args = ["pdftotext", "-enc", "UTF-8", *(["-layout"] if layout else []), str(path), "-"]
+    return subprocess.run(args, check=True, capture_output=True, text=True).stdout

@@ -111,19 +111,48 @@ def test_docx_and_xlsx_break_where_the_pdf_does(rendered, tmp_path):
     assert sum(len(ws.row_breaks.brk) for ws in wb.worksheets) == len(breaks)
 
 
-def test_long_texts_keep_their_last_two_characters_together(rendered):
-    """A text left to wrap ends in a run of its own: its last two characters with a WORD
-    JOINER between them, marked as not Chinese (LibreOffice's Chinese line breaking
-    ignores the joiner); the run keeps the cell's East Asian face."""
-    body = part(rendered / "2023" / "人社局" / "2023年度项目绩效目标汇总表.docx", "word/document.xml")
-    tails = [r for r in body.iter(f"{W}r") if r.find(f"{W}rPr/{W}lang") is not None]
-    assert len(tails) > 500
-    for run in tails:
-        text = "".join(run.itertext())
-        after = run.getnext()
-        assert text[1] == "\u2060" and (after is None or after.tag != f"{W}r"), text
-    texts = ["".join(p.itertext()) for p in body.iter(f"{W}p")]
-    assert any(t.endswith("\u2060况") or t.endswith("\u2060率") for t in texts)
+def test_labels_break_evenly_by_their_width_not_by_characters(rendered):
+    """The text is the records' text: no joiner (U+2060, which a search in Word misses and
+    the record loader refuses), no line break inside a cell's paragraph, no run of its
+    own for a text's tail.  A short label that needs two or three lines is set on even
+    lines by indents that narrow its paragraph: at its style's size, in the width left
+    between the indents, a word processor filling lines leaves no character alone on the
+    last line, and that width is clear of a character's edge (the faces' metrics may
+    differ a little)."""
+    import math
+    import unicodedata
+
+    from budgetdocs.writers.linebreak import NO_LINE_END, NO_LINE_START
+
+    path = rendered / "2023" / "人社局" / "2023年度项目绩效目标汇总表.docx"
+    xml = zipfile.ZipFile(path).read("word/document.xml").decode("utf-8")
+    assert "\u2060" not in xml and "\ufeff" not in xml and "w:eastAsia=\"en-US\"" not in xml
+    body = part(path, "word/document.xml")
+    styles = part(path, "word/styles.xml")
+    size = {s.get(f"{W}styleId"): int(s.find(f"{W}rPr/{W}sz").get(f"{W}val")) * 10  # twips per em
+            for s in styles.iter(f"{W}style") if s.find(f"{W}rPr/{W}sz") is not None}
+    narrowed = 0
+    for table in body.iter(f"{W}tbl"):
+        margins = table.find(f"{W}tblPr/{W}tblCellMar")
+        padding = sum(int(margins.find(f"{W}{side}").get(f"{W}w")) for side in ("left", "right"))
+        for tc in table.iter(f"{W}tc"):
+            width = int(tc.find(f"{W}tcPr/{W}tcW").get(f"{W}w"))
+            for p in tc.findall(f"{W}p"):
+                assert p.find(f".//{W}br") is None, "".join(p.itertext())
+                ind = p.find(f"{W}pPr/{W}ind")
+                text = "".join(t.text or "" for t in p.iter(f"{W}t"))
+                if ind is None:
+                    continue
+                room = width - padding - sum(int(ind.get(f"{W}{side}", 0)) for side in ("left", "right"))
+                em = size[p.find(f"{W}pPr/{W}pStyle").get(f"{W}val")]
+                if not all(unicodedata.east_asian_width(ch) in ("W", "F") for ch in text) or set(text) & (NO_LINE_START | NO_LINE_END):
+                    continue  # (the CJK-only texts are checked here: one em a character)
+                per_line = room // em
+                assert 0.2 <= room / em - per_line <= 0.8, (text, room / em)
+                lines = math.ceil(len(text) / per_line)
+                assert 2 <= lines <= 3 and len(text) - (lines - 1) * per_line >= 2, (text, per_line)
+                narrowed += 1
+    assert narrowed > 200
 
 
 def test_line_heights_are_the_pdfs(rendered):
@@ -139,12 +168,13 @@ def test_line_heights_are_the_pdfs(rendered):
         element = style.find("w:pPr/w:spacing", ns)
         return element.get(f"{{{ns['w']}}}line"), element.get(f"{{{ns['w']}}}lineRule")
 
-    assert spacing("BD Cell") == ("280", "exact")  # 1.4 × 10 pt
-    assert spacing("BD Budget Cell") == ("280", "exact")
-    assert spacing("BD Body") == ("480", "exact")  # 1.5 × 16 pt
-    # the nine budget tables are set in 10 pt as in the PDF, the forms in 10.5 pt
+    assert spacing("BD Cell") == ("280", "exact")  # the forms: 1.4 × 10 pt
+    # the modern disclosure, as the published documents set it: 12 pt on 15 pt lines
+    assert spacing("BD Budget Cell") == ("300", "exact")
+    assert spacing("BD Body") == ("300", "exact")
+    # the nine budget tables are set in 12 pt as in the PDF, the forms in 10.5 pt
     sizes = {name: styles.xpath(f'//w:style[w:name/@w:val="{name}"]/w:rPr/w:sz/@w:val', namespaces=ns) for name in ("BD Cell", "BD Budget Cell")}
-    assert sizes == {"BD Cell": ["21"], "BD Budget Cell": ["20"]}
+    assert sizes == {"BD Cell": ["21"], "BD Budget Cell": ["24"]}
     body = zipfile.ZipFile(docx).read("word/document.xml").decode()
     assert body.count('w:val="BDBudgetCell"') > 500 and body.count('w:val="BDCell"') > 100
 
@@ -157,3 +187,26 @@ def test_budget_table_labels_break_at_their_own_size():
     name = "机关事业单位职业年金缴费支出"
     assert balanced_lines(name, 3189, BUDGET_EM) == [name]
     assert len(balanced_lines(name, 3189, EM)) == 2
+
+
+def test_planned_lines_and_the_width_that_sets_them():
+    """The width a label is narrowed to is wider than its longest planned line and narrower
+    than any line with the first piece of the next (halfway, for faces set a little wider
+    or narrower); where a piece's width depends on the application (a curly quote is half
+    an em in a Latin face, one in a CJK face) nothing is planned.  A title keeps its last
+    two characters together, as the PDF does; no line ends with an opening bracket."""
+    from budgetdocs.writers.linebreak import even_lines, heading_lines, planned_lines, wrap_width
+
+    assert planned_lines("项目实施计划", 5.0) == (["项目实", "施计划"], 3.5)
+    assert 6.4 < wrap_width(["团-重要节点活", "动开展费用"]) < 7.3  # the hyphen a third of an em
+    assert wrap_width(["“三支一扶”人", "员培训完成率"]) is None
+    # even lines a greedy fill cannot give (9, 8 + 1) are filled again to the longest line
+    assert planned_lines("档案实施数字化后，应该满足多方面的运用需求情况", 11.9)[0] == [
+        "档案实施数字化后，", "应该满足多方面的运", "用需求情况"]
+    assert heading_lines("2017年上海市人力资源和社会保障局部门预算", 20.1) == ["2017年上海市人力资源和社会保障局部门", "预算"]
+    assert heading_lines("上海市人力资源和社会保障局咨询服务中心2023年度项目绩效目标汇总表", 20.1) == [
+        "上海市人力资源和社会保障局咨询服务中心", "2023年度项目绩效目标汇总表"]
+    assert heading_lines("项目名称", 20.1) == ["项目名称"]
+    for capacity in (9.6, 11, 12):
+        lines = even_lines("处级党政领导干部参加培训累计学时数（含网络培训学时数）", capacity)
+        assert not any(line.endswith("（") for line in lines[:-1]), lines

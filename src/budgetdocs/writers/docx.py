@@ -23,7 +23,7 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
-from .linebreak import WORD_JOINER, even_lines, join_tail
+from .linebreak import even_lines, heading_lines, planned_lines, wrap_width
 from .tree import Cell, Document, Paragraph, Table
 from .zipfix import fix_package
 
@@ -73,6 +73,38 @@ PAGES = {
 # the PDF does, so each PDF page's content must fit a Word page with room to spare.
 TWIPS_PER_MM = 1440 / 25.4
 
+# The modern edition (sections of class "modern"), as style.css sets it after the published
+# documents: 宋体 12 pt text on 15 pt lines, 18 pt headings, a 36 pt 楷体 cover title, a 14 pt
+# 仿宋 目录 on 21.5 pt lines, tables in 12 pt on rows of 24.6 pt, text 20 mm from the left
+# edge and 21 mm from the right, from 24 mm below the top to 23 mm above the bottom (here
+# 18: 5 mm to spare, as above; the footer 10 mm from the edge, below the text).
+SONG = "宋体"
+KAI = "楷体"
+# kind (or a heading's class) -> (style name, size pt, bold, alignment, east-asian font,
+# exact line height, points above, points below), for the paragraphs of a modern section.
+# In a document with modern sections the roles only the disclosure has (contents entry,
+# body, sub-heading, caption, note, cover line, budget table cell) keep their style names at
+# these sizes; the headings, which the forms attached to it share, get styles of their own.
+MODERN_STYLES = {
+    "h1": ("BD Modern Title", 36, True, "center", KAI, 43, 81, 0),
+    "cover-line": ("BD Cover Line", 18, False, "center", KAI, 23, 82, 0),
+    "h2": ("BD Modern Heading", 18, False, "center", SONG, 23, 0, 27),
+    "table-title": ("BD Modern Table Title", 18, False, "center", SONG, 23, 0, 8),
+    "toc-title": ("BD Modern TOC Title", 20, False, "center", SONG, 26, 0, 22),
+    "h3": ("BD Heading 3", 12, False, "left", SONG, 15, 0, 0),
+    "body": ("BD Body", 12, False, "both", SONG, 15, 0, 0),
+    "toc": ("BD TOC", 14, False, "left", SERIF, 21.5, 0, 0),
+    "caption": ("BD Caption", 12, False, "left", SONG, 15, 0, 8),
+    "note": ("BD Note", 12, False, "left", SONG, 15, 4, 0),
+}
+MODERN_CELL_STYLE = ("BD Budget Cell", 12, False, "left", SONG)
+MODERN_LINE = 15.0  # points: the tables' line height
+MODERN_TOC_INDENT = (280, 840, 280)  # twips: a part's entry, a table's entry (left), the right
+MODERN_ROW = 492  # twips: 24.6 pt, a table row's height (at least)
+MODERN_RULE = 8  # eighths of a point: the tables' 1 pt rules
+PAGES["modern"] = (297, 210, 24, 21, 18, 20)
+FOOTER_DISTANCE = {"modern": 10}  # mm from the bottom edge; 20 elsewhere
+
 
 def _fonts(rpr, east_asian: str) -> None:
     fonts = rpr.find(qn("w:rFonts"))
@@ -111,8 +143,9 @@ def _style(doc, name: str, size: float, bold: bool, align: str, east_asian: str)
     return style
 
 
-def _setup_styles(doc) -> dict[str, str]:
-    """Create the paragraph styles; return kind -> style id."""
+def _setup_styles(doc, modern: bool = False) -> dict[str, str]:
+    """Create the paragraph styles (with ``modern``, the modern edition's too: see
+    :data:`MODERN_STYLES`, as ``modern:<kind>``); return kind -> style id."""
     _style(doc, "Normal", 12, False, "left", SERIF)
     # docDefaults too, so that table-level text with no style still gets CJK faces.
     defaults = doc.styles.element.find(qn("w:docDefaults"))
@@ -135,27 +168,35 @@ def _setup_styles(doc) -> dict[str, str]:
         if kind == "body":  # narrative: two-character indent, 1.5 lines, as in style.css
             style.paragraph_format.first_line_indent = Pt(2 * spec[1])
             style.paragraph_format.line_spacing = Pt(spec[1] * 1.5)  # exactly, as style.css (Writer's 1.5 lines is 2.2 em for CJK)
+    if modern:
+        specs = list(MODERN_STYLES.items()) + [("cell", MODERN_CELL_STYLE + (MODERN_LINE, 0, 0))]
+        for kind, (name, size, bold, align, face, line, before, after) in specs:
+            style = _style(doc, name, size, bold, align, face)
+            ids["modern:" + kind] = style.style_id
+            fmt = style.paragraph_format
+            fmt.space_before, fmt.space_after = Pt(before), Pt(after)
+            fmt.line_spacing = Pt(line)  # exactly, as style.css sets it
+            if kind == "toc":
+                fmt.left_indent, fmt.right_indent = Pt(MODERN_TOC_INDENT[0] / 20), Pt(MODERN_TOC_INDENT[2] / 20)
+            if kind in ("body", "h3"):  # the body indented 2 characters, a sub-heading 1
+                fmt.first_line_indent = Pt(size * (2 if kind == "body" else 1))
     return ids
 
 
-def _run_xml(text: str, bold: bool = False, lang: str = "") -> str:
-    props = ("<w:b/>" if bold else "") + (f'<w:lang w:eastAsia="{lang}"/>' if lang else "")
-    props = f"<w:rPr>{props}</w:rPr>" if props else ""
+def _style_key(block: Paragraph, classes: tuple[str, ...] = ()) -> str:
+    """The key in the ids of :func:`_setup_styles` of a paragraph in a section of ``classes``."""
+    if "modern" in classes:
+        key = next((c for c in ("table-title", "toc-title") if c in block.classes), block.kind)
+        if key in MODERN_STYLES:
+            return "modern:" + key
+    return block.kind
+
+
+def _run_xml(text: str, bold: bool = False) -> str:
+    props = "<w:rPr><w:b/></w:rPr>" if bold else ""
     parts = text.split("\t")
     body = "<w:tab/>".join(f'<w:t xml:space="preserve">{escape(p)}</w:t>' for p in parts)
     return f"<w:r>{props}{body}</w:r>"
-
-
-def _joined_runs(text: str, bold: bool = False) -> str:
-    """Runs of a text whose last two characters wrap together (see :func:`.join_tail`):
-    they and the WORD JOINER between them are a run of their own, marked as not
-    Chinese — LibreOffice's Chinese line breaking ignores the joiner, its default one
-    keeps it (the face is still the East Asian one: it follows the script)."""
-    joined = join_tail(text)
-    cut = joined.find(WORD_JOINER)
-    if cut < 0:
-        return _run_xml(text, bold)
-    return _run_xml(joined[: cut - 1], bold) + _run_xml(joined[cut - 1 :], bold, lang="en-US")
 
 
 def _bookmark(ident: str) -> str:
@@ -181,8 +222,29 @@ def _field(instruction: str, shown: str) -> str:
     )
 
 
-def _paragraph_xml(block: Paragraph, style_id: str, text_width: int, pages: Optional[dict[str, int]] = None) -> str:
-    """One paragraph; its properties in the schema's order (CT_PPrBase)."""
+def _heading_narrowed(block: Paragraph, text_width: int, section_classes: tuple[str, ...]) -> str:
+    """Indents that set a centred title or heading that wraps (a cover's title) where the
+    word processor breaks it, but with its last two characters together, as the PDF
+    sets it (:func:`.heading_lines` at its style's size): formatting, not characters."""
+    key = _style_key(block, section_classes)
+    spec = MODERN_STYLES.get(key.removeprefix("modern:")) if key.startswith("modern:") else PARAGRAPH_STYLES.get(key)
+    if spec is None or spec[3] != "center" or "\t" in block.text:
+        return ""
+    em = round(20 * spec[1])
+    box = wrap_width(heading_lines(block.text, text_width / em))
+    spare = text_width - round(box * em) if box is not None else 0
+    return f'<w:ind w:left="{spare // 2}" w:right="{spare - spare // 2}"/>' if spare > 0 else ""
+
+
+def _paragraph_xml(block: Paragraph, style_id: str, text_width: int, pages: Optional[dict[str, int]] = None,
+                   section_classes: tuple[str, ...] = ()) -> str:
+    """One paragraph; its properties in the schema's order (CT_PPrBase).  In a section of
+    class "plain" a contents entry has no page number, in one of class "noleaders" no
+    leader dots (both: the bare entry); in a "modern" one the spacing and indents come
+    from the modern styles."""
+    modern = "modern" in section_classes
+    numbers = "plain" not in section_classes
+    leaders = "noleaders" not in section_classes
     ppr = f'<w:pStyle w:val="{style_id}"/>'
     if block.kind in ("h2", "h3", "field") and "toc-title" not in block.classes:
         ppr += "<w:keepNext/>"  # a heading (or a 2020 field label) stays with what follows
@@ -193,25 +255,28 @@ def _paragraph_xml(block: Paragraph, style_id: str, text_width: int, pages: Opti
             f'<w:{side} w:val="single" w:sz="12" w:space="1" w:color="C00000"/>' for side in ("top", "left", "bottom", "right")
         ) + "</w:pBdr>"
     if block.kind == "toc":
-        ppr += f'<w:tabs><w:tab w:val="right" w:leader="dot" w:pos="{text_width}"/></w:tabs>'
+        if numbers or leaders:
+            stop = text_width - (MODERN_TOC_INDENT[2] if modern else 0)
+            leader = ' w:leader="dot"' if leaders else ""
+            ppr += f'<w:tabs><w:tab w:val="right"{leader} w:pos="{stop}"/></w:tabs>'
         if "sub" in block.classes:
-            ppr += '<w:ind w:left="480"/>'
+            ppr += f'<w:ind w:left="{MODERN_TOC_INDENT[1] if modern else 480}"/>'
     elif "\t" in block.text:
         ppr += f'<w:tabs><w:tab w:val="right" w:pos="{text_width}"/></w:tabs>'
-    if "cover-title" in block.classes:  # the cover's title sits a third down the page, as in the PDF
+    if "cover-title" in block.classes and not modern:  # the title a third down the page, as in the PDF (modern: its style)
         ppr += '<w:spacing w:before="2600" w:after="600"/>'
-    elif block.kind == "cover-line":
+    elif block.kind == "cover-line" and not modern:
         ppr += '<w:spacing w:before="600"/>'
+    ppr += _heading_narrowed(block, text_width, section_classes)
     if "heading" in block.classes:
         ppr += '<w:outlineLvl w:val="0"/>'
     elif block.kind in OUTLINE and not set(NO_OUTLINE) & set(block.classes):
         ppr += f'<w:outlineLvl w:val="{OUTLINE[block.kind]}"/>'
-    runs = "".join(_run_xml(r.text, r.bold) for r in block.runs[:-1])
-    if block.runs and block.kind in ("toc", "sample"):  # a contents entry is one line with its number
-        runs += _run_xml(block.runs[-1].text, block.runs[-1].bold)
-    elif block.runs:
-        runs += _joined_runs(block.runs[-1].text, block.runs[-1].bold)
-    if block.kind == "toc" and pages and block.target in pages:
+    # the text as it is: no character is added to steer its line breaking
+    runs = "".join(_run_xml(r.text, r.bold) for r in block.runs)
+    if block.kind == "toc" and not numbers and leaders:
+        runs += _run_xml("\t")  # the leader dots run to the right margin, no number after them
+    elif block.kind == "toc" and pages and block.target in pages:
         # A PAGEREF to the heading's bookmark whose shown result is the page the PDF
         # prints: every reader shows a number without updating fields, and a reader
         # that lays the DOCX out itself (LibreOffice) or updates fields (Word) shows
@@ -244,12 +309,33 @@ def _kept_rows(table: Table) -> set[int]:
 CELL_MARGINS = 170  # twips, left + right (tblCellMar)
 EM = round(20 * CELL_STYLE[1])  # twips per full-width character at the cells' 10.5 pt
 BUDGET_EM = round(20 * BUDGET_CELL_STYLE[1])  # … and at the budget tables' 10 pt
+MODERN_EM = round(20 * MODERN_CELL_STYLE[1])  # … and at the modern edition's 12 pt
 
 
 def balanced_lines(text: str, width: int, em: int = EM) -> list[str]:
     """A short cell text of ``width`` twips, set ``em`` twips to the full-width character,
     broken into even lines (see :mod:`.linebreak`)."""
     return even_lines(text, (width - CELL_MARGINS) / em)
+
+
+def _narrowed(text: str, room: int, align: str, em: int) -> str:
+    """Indents (``<w:ind>``) that narrow a paragraph ``room`` twips wide, set ``em`` twips
+    to the full-width character, to the width where the word processor's own line
+    breaking sets a short text in the even lines :func:`.planned_lines` plans
+    (``项目实施/计划``, never ``项目实施计/划``): formatting, not characters, so the text
+    reads, searches and copies as it prints.  Empty for a text on one line, or one
+    whose lines cannot be planned."""
+    box = planned_lines(text, room / em)[1]
+    if box is None:
+        return ""
+    spare = room - round(box * em)
+    if spare <= 0:  # the paragraph is narrower than the box: its own width breaks the text
+        return ""
+    if align == "center":  # the lines stay centred
+        return f'<w:ind w:left="{spare // 2}" w:right="{spare - spare // 2}"/>'
+    if align == "right":
+        return f'<w:ind w:left="{spare}"/>'
+    return f'<w:ind w:right="{spare}"/>'
 
 
 def _cell_xml(cell: Cell, width: int, style_id: str, merge: str, keep: bool = False, em: int = EM) -> str:
@@ -267,24 +353,17 @@ def _cell_xml(cell: Cell, width: int, style_id: str, merge: str, keep: bool = Fa
     jc = {"left": "left", "center": "center", "right": "right"}[cell.align]
     paras = cell.paragraphs or [""]
     outline = '<w:outlineLvl w:val="0"/>' if "heading" in cell.classes else ""
-    def runs(text: str) -> str:
-        if not text:
-            return ""
-        if cell.value is not None:
-            return _run_xml(text)
-        lines = balanced_lines(text, width, em) if len(paras) == 1 else [text]
-        if len(lines) == 1:  # a text left to wrap: its last two characters together
-            return _joined_runs(text)
-        return "<w:r><w:br/></w:r>".join(_run_xml(line) for line in lines)
-
+    # a short label (one paragraph, not an amount) on even lines; longer texts wrap as they may
+    ind = _narrowed(paras[0], width - CELL_MARGINS, jc, em) if len(paras) == 1 and paras[0] and cell.value is None else ""
     body = "".join(
-        f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/>{keep_next}<w:jc w:val="{jc}"/>{outline}</w:pPr>{runs(p)}</w:p>'
+        f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/>{keep_next}{ind}<w:jc w:val="{jc}"/>{outline}</w:pPr>'
+        f'{_run_xml(p) if p else ""}</w:p>'
         for p in paras
     )
     return f"<w:tc><w:tcPr>{props}</w:tcPr>{body}</w:tc>"
 
 
-def _table_xml(table: Table, text_width: int, style_id: str) -> list[str]:
+def _table_xml(table: Table, text_width: int, style_id: str, modern: bool = False) -> list[str]:
     """The table as Word tables: one per page the PDF gave it (its merges were cut
     where the PDF starts a page), each after a one-point paragraph that starts a
     new page, each repeating the header rows: Word breaks where the PDF does."""
@@ -295,14 +374,16 @@ def _table_xml(table: Table, text_width: int, style_id: str) -> list[str]:
     for index, (low, high) in enumerate(zip(bounds, bounds[1:])):
         if index:
             pieces.append(BREAK.format(ns=W_NS, style=style_id))
-        pieces.append(_table_part(table, text_width, style_id, heads + list(range(low, high))))
+        pieces.append(_table_part(table, text_width, style_id, heads + list(range(low, high)), modern))
     return pieces
 
 
-def _table_part(table: Table, text_width: int, style_id: str, rows: list[int]) -> str:
+def _table_part(table: Table, text_width: int, style_id: str, rows: list[int], modern: bool = False) -> str:
+    """The table's ``rows`` as one Word table; ``modern``: in the modern edition's 12 pt
+    on rows of at least 24.6 pt, ruled 1 pt."""
     total = sum(table.widths)
     cols = [round(text_width * w / total) for w in table.widths]
-    border = '<w:{0} w:val="single" w:sz="6" w:space="0" w:color="000000"/>'
+    border = '<w:{0} w:val="single" w:sz="%d" w:space="0" w:color="000000"/>' % (MODERN_RULE if modern else 6)
     borders = "".join(border.format(side) for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
     if not table.ruled:
         borders = "".join(f'<w:{side} w:val="nil"/>' for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
@@ -318,7 +399,8 @@ def _table_part(table: Table, text_width: int, style_id: str, rows: list[int]) -
     kept = _kept_rows(table)
     for r in rows:
         # A row never breaks across pages; header rows repeat on every page.
-        trpr = "<w:cantSplit/>" + ("<w:tblHeader/>" if r < table.header_rows else "")
+        trpr = "<w:cantSplit/>" + (f'<w:trHeight w:val="{MODERN_ROW}" w:hRule="atLeast"/>' if modern else "")
+        trpr += "<w:tblHeader/>" if r < table.header_rows else ""
         out.append(f"<w:tr><w:trPr>{trpr}</w:trPr>")
         c = 0
         while c < table.col_count:
@@ -332,7 +414,7 @@ def _table_part(table: Table, text_width: int, style_id: str, rows: list[int]) -
             # the last row of a part never keeps with what follows: the PDF starts a
             # page after it, and a row kept with that page break moves to the next page alone
             out.append(_cell_xml(cell, width, style_id, merge, keep=r in kept and r != rows[-1],
-                                 em=BUDGET_EM if table.compact else EM))
+                                 em=MODERN_EM if modern else BUDGET_EM if table.compact else EM))
             c = cell.col + cell.colspan
         out.append("</w:tr>")
     out.append("</w:tbl>")
@@ -340,12 +422,13 @@ def _table_part(table: Table, text_width: int, style_id: str, rows: list[int]) -
 
 
 def _page(section, orientation: str) -> int:
+    """Set the Word section's page (``orientation``: a key of :data:`PAGES`); return the text width in twips."""
     width, height, top, right, bottom, left = PAGES[orientation]
-    section.orientation = WD_ORIENT.LANDSCAPE if orientation == "landscape" else WD_ORIENT.PORTRAIT
+    section.orientation = WD_ORIENT.LANDSCAPE if width > height else WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = Mm(width), Mm(height)
     section.top_margin, section.right_margin = Mm(top), Mm(right)
     section.bottom_margin, section.left_margin = Mm(bottom), Mm(left)
-    section.header_distance, section.footer_distance = Mm(15), Mm(20)
+    section.header_distance, section.footer_distance = Mm(15), Mm(FOOTER_DISTANCE.get(orientation, 20))
     return round((width - left - right) * TWIPS_PER_MM)
 
 
@@ -450,12 +533,13 @@ def write_docx(document: Document, date: datetime, pages: Optional[dict[str, int
     first section after it starts at page 1, as in the PDF.
     """
     doc = new_docx()
-    ids = _setup_styles(doc)
+    ids = _setup_styles(doc, modern=any("modern" in s.classes for s in document.sections))
     body = doc.element.body
     # Drop the template's empty first paragraph, keep its final sectPr.
     for p in body.findall(qn("w:p")):
         body.remove(p)
     numbered_yet = False
+    footer_numbered = None
     for index, section in enumerate(document.sections):
         if index > 0:
             doc.add_section(WD_SECTION.NEW_PAGE)
@@ -463,25 +547,30 @@ def write_docx(document: Document, date: datetime, pages: Optional[dict[str, int
             for restart in body.sectPr.findall(qn("w:pgNumType")):  # the copy keeps counting
                 body.sectPr.remove(restart)
         word_section = doc.sections[index]
-        text_width = _page(word_section, section.orientation)
-        if index == 0 or (not section.front and not numbered_yet):
-            _footer(word_section, document.sample, ids["cell"], numbered=not section.front, draft=document.draft)
-            if not section.front:
-                numbered_yet = True
-                if index > 0:
-                    sect = word_section._sectPr
-                    sect.append(parse_xml(f'<w:pgNumType xmlns:w="{W_NS}" w:start="1"/>'))
-                    _order_sectpr(sect)
+        modern = "modern" in section.classes
+        text_width = _page(word_section, "modern" if modern else section.orientation)
+        # a section of class "nofolio" (设置.页码 false) shows no page number; its pages count
+        numbered = not section.front and "nofolio" not in section.classes
+        if index == 0 or (not section.front and numbered != footer_numbered):
+            _footer(word_section, document.sample, ids["cell"], numbered=numbered, draft=document.draft)
+            footer_numbered = numbered
+        if not section.front and not numbered_yet:
+            numbered_yet = True
+            if index > 0:
+                sect = word_section._sectPr
+                sect.append(parse_xml(f'<w:pgNumType xmlns:w="{W_NS}" w:start="1"/>'))
+                _order_sectpr(sect)
         anchor = body.sectPr
         for position, block in enumerate(section.blocks):
             if isinstance(block, Paragraph):
                 # Contents entries are plain paragraphs whose numbers are PAGEREF fields
                 # (not one TOC field: LibreOffice would keep a TOC field's stored
                 # numbers even where its own pages fall differently).
-                element = parse_xml(_paragraph_xml(block, ids.get(block.kind, ids["body"]), text_width, pages))
+                style = ids.get(_style_key(block, section.classes), ids.get(block.kind, ids["body"]))
+                element = parse_xml(_paragraph_xml(block, style, text_width, pages, section.classes))
             else:
-                cell_style = ids["budget-cell"] if block.compact else ids["cell"]
-                *before, last = [parse_xml(x) for x in _table_xml(block, text_width, cell_style)]
+                cell_style = ids["modern:cell"] if modern else ids["budget-cell"] if block.compact else ids["cell"]
+                *before, last = [parse_xml(x) for x in _table_xml(block, text_width, cell_style, modern)]
                 for piece in before:
                     anchor.addprevious(piece)
                 element = last

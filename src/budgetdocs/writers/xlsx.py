@@ -28,7 +28,7 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from ..errors import RenderError
-from .linebreak import ZWNBSP, even_lines, join_tail
+from .linebreak import even_lines, heading_lines
 from .tree import Document, Paragraph, Section, Table
 from .zipfix import fix_package
 
@@ -76,6 +76,30 @@ _FORMULA_START = ("=", "+", "-", "@")
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
 
+# The modern edition (sections of class "modern"), as style.css sets it after the published
+# documents: 宋体 12 pt text, tables in 12 pt on rows of 24.6 pt, 18 pt headings, a 36 pt 楷体
+# cover title; text 20 mm from the left edge and 21 mm from the right.  The sheet is as wide
+# as that text block (725 pt), so it prints at 100 %: its 12 pt is 12 pt on paper.  The top
+# and bottom margins (15 and 18 mm; the PDF's 24 and 23) leave room for a PDF page's rows at
+# PAGE_FILL.  Its geometry is the key "modern" of SHEET_WIDTH, PAPER and MARGINS.
+SONG = "宋体"
+KAI = "楷体"
+SHEET_WIDTH["modern"] = 120.0  # 720 pt
+PAPER["modern"] = PAPER["landscape"]
+MARGINS["modern"] = (0.79, 0.83, 0.6, 0.7)
+MODERN_PARAGRAPH = (SONG, 12, False, "left")
+MODERN_FONTS = {
+    **PARAGRAPH_FONTS,
+    "h1": (KAI, 36, True, "center"),
+    "cover-line": (KAI, 18, False, "center"),
+    "h2": (SONG, 18, False, "center"),
+    "h3": (SONG, 12, False, "left"),
+}
+MODERN_COVER_SPACE = {"cover-title": 81.0, "cover-line": 82.0}
+MODERN_CELL_SIZE = 12.0
+MODERN_ROW = 24.6  # points: a table row's height (at least)
+
+
 def display_width(text: str) -> int:
     """Width in Excel character units: CJK and full-width characters count two."""
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
@@ -95,17 +119,11 @@ def _lines(paragraphs: list[str], width_units: float, size: float) -> int:
     return max(1, sum(max(1, math.ceil(display_width(p) / 2 * 1.04 / usable)) for p in paragraphs or [""]))
 
 
-def _joined(text: str, width_units: float, size: float) -> str:
-    """A text that wraps in its cell, its last two characters joined (:func:`.join_tail`);
-    a text on one line is left as it is (a cell's value is data: looked up, filtered)."""
-    return join_tail(text, ZWNBSP) if _lines([text], width_units, size) > 1 else text
-
-
-def _fit(paragraphs: list[str], width_units: float, limit: float) -> tuple[float, float]:
+def _fit(paragraphs: list[str], width_units: float, limit: float, start: float = CELL_SIZE) -> tuple[float, float]:
     """Font size and row height for a cell: a very long text is set smaller so that
     Excel's 409 pt row limit never clips it; if even 8 pt cannot hold it, the
     needed height is returned and the caller reports it."""
-    for size in (CELL_SIZE, 9.5, 9.0, 8.5, 8.0):
+    for size in (start,) + tuple(s for s in (11.0, 10.5, 9.5, 9.0, 8.5, 8.0) if s < start):
         need = _lines(paragraphs, width_units, size) * LEADING * size + 4
         if need <= limit:
             return size, need
@@ -310,7 +328,10 @@ def _write_section(ws, section: Section, styles: "_Styles", sample: bool, draft:
     """Write one section on a sheet, its columns ``widen`` times the standard width;
     return how much wider they must be for the PDF's pages to fit the paper (1: they fit)."""
     tables = [b for b in section.blocks if isinstance(b, Table)]
-    total = SHEET_WIDTH[section.orientation] * widen
+    modern = "modern" in section.classes
+    geometry = "modern" if modern else section.orientation  # the key of SHEET_WIDTH, PAPER, MARGINS
+    cell_size = MODERN_CELL_SIZE if modern else CELL_SIZE
+    total = SHEET_WIDTH[geometry] * widen
     if tables:
         fractions, maps = grid_map(tables)
         col_units = [(b - a) * total for a, b in zip(fractions, fractions[1:])]
@@ -329,15 +350,20 @@ def _write_section(ws, section: Section, styles: "_Styles", sample: bool, draft:
             if block.page_break_before and row > 1:
                 ws.row_breaks.append(Break(id=row - 1))
                 segment_start = row
-            font, size, bold, align = PARAGRAPH_FONTS.get(block.kind, DEFAULT_PARAGRAPH)
+            font, size, bold, align = (MODERN_FONTS if modern else PARAGRAPH_FONTS).get(
+                block.kind, MODERN_PARAGRAPH if modern else DEFAULT_PARAGRAPH)
             cell = ws.cell(row=row, column=1)
-            _put_text(cell, _joined(block.text.replace("\t", "　　　　"), total, size))
-            space = next((COVER_SPACE[c] for c in (block.kind, *block.classes) if c in COVER_SPACE), 0.0)
+            text = block.text.replace("\t", "　　　　")
+            if align == "center":  # a title that wraps: its last two characters together, as the PDF sets it
+                text = "\n".join(heading_lines(text, em_capacity(total, size)))
+            _put_text(cell, text)
+            spaces = MODERN_COVER_SPACE if modern else COVER_SPACE
+            space = next((spaces[c] for c in (block.kind, *block.classes) if c in spaces), 0.0)
             styles.apply(cell, (font, size, bold or any(r.bold for r in block.runs) and block.kind == "field",
                                 "C00000" if block.kind == "sample" else None), (align, "bottom" if space else "center"))
             if ncols > 1:
                 merge(ws, row, 1, row, ncols, styles.merged)
-            lines = _lines([block.text], total, size)
+            lines = _lines(text.split("\n"), total, size)
             heights[row] = max(size * 1.6, lines * size * LEADING) + space
             following = section.blocks[index + 1] if index + 1 < len(section.blocks) else None
             if block.kind in KEPT_WITH_NEXT and following is not None:
@@ -355,7 +381,7 @@ def _write_section(ws, section: Section, styles: "_Styles", sample: bool, draft:
             segment_start = on_pages[-1][0]
         pieces += on_pages
         for r in range(block.row_count):
-            heights.setdefault(first + r, CELL_SIZE * LEADING + 4)
+            heights.setdefault(first + r, MODERN_ROW if modern else CELL_SIZE * LEADING + 4)
         deficits = []
         bounds = maps[id(block)]
         for c in block.cells:
@@ -368,18 +394,19 @@ def _write_section(ws, section: Section, styles: "_Styles", sample: bool, draft:
                 number_format = c.number_format or "#,##0.00"
             width = sum(col_units[left - 1 : right])
             if c.value is None and c.paragraphs:
-                lines = [c.text]
+                lines = [c.text]  # the text as it is (a longer one wraps as the application may)
                 if len(c.paragraphs) == 1 and (c.header or "center" in c.classes):
-                    # a label that wraps: even lines, never one character alone
-                    lines = even_lines(c.text, em_capacity(width, CELL_SIZE))
-                if len(lines) == 1:  # a text left to wrap: its last two characters together
-                    lines = [_joined(p, width, CELL_SIZE) for p in c.paragraphs]
+                    # a label that wraps: even lines, never one character alone; a cell has
+                    # no width of its own to narrow, so the lines end in real line breaks
+                    lines = even_lines(c.text, em_capacity(width, cell_size))
                 _put_text(cell, "\n".join(lines))
-            size, need = _fit(c.paragraphs, width, 409 * c.rowspan)
+            # (a modern table's amount is one line: a spreadsheet never wraps a number, and the
+            # estimate of its width, made for text, would make its row two lines high)
+            size, need = _fit([] if modern and c.value is not None else c.paragraphs, width, 409 * c.rowspan, cell_size)
             # a label merged over many rows sits at their top: where a printed page
             # cuts the merge, the label is on the page where it starts, never clipped
             vertical = "top" if c.rowspan > 2 else "center"
-            styles.apply(cell, (SERIF, size, False, None), (c.align, vertical), block.ruled, number_format)
+            styles.apply(cell, (SONG if modern else SERIF, size, False, None), (c.align, vertical), block.ruled, number_format)
             if block.ruled:
                 for rr in range(top, top + c.rowspan):
                     for cc in range(left, right + 1):
@@ -410,7 +437,7 @@ def _write_section(ws, section: Section, styles: "_Styles", sample: bool, draft:
     for r, h in heights.items():
         ws.row_dimensions[r].height = round(min(h, 409), 1)
     titles = sum(heights.get(r, 0.0) for r in range(print_rows[0], print_rows[1] + 1)) if print_rows else 0.0
-    _keep_with_next(ws, heights, kept_rows, row, sum(col_units), section.orientation)
+    _keep_with_next(ws, heights, kept_rows, row, sum(col_units), geometry)
     tallest = max(
         (sum(heights.get(r, 0.0) for r in range(low, high + 1)) + (titles if repeat else 0.0) for low, high, repeat in pieces),
         default=0.0,
@@ -423,10 +450,10 @@ def _write_section(ws, section: Section, styles: "_Styles", sample: bool, draft:
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     ws.print_options.horizontalCentered = True
-    ws.page_margins.left, ws.page_margins.right, ws.page_margins.top, ws.page_margins.bottom = MARGINS[section.orientation]
+    ws.page_margins.left, ws.page_margins.right, ws.page_margins.top, ws.page_margins.bottom = MARGINS[geometry]
     if print_rows:
         ws.print_title_rows = f"{print_rows[0]}:{print_rows[1]}"
-    if not section.front:  # the cover carries no page number, as in the PDF
+    if not section.front and "nofolio" not in section.classes:  # the cover carries no page number, as in the PDF
         ws.oddFooter.center.text = "— &P —"
     if section.starts_with_front and not section.front:
         # the sheet opens with the cover: its first page has no number and the next is 1
@@ -447,7 +474,7 @@ def _write_section(ws, section: Section, styles: "_Styles", sample: bool, draft:
     if draft:
         ws.oddFooter.left.text = "草稿"
         ws.oddFooter.left.color = "C00000"
-    return widening(section.orientation, sum(col_units), tallest)
+    return widening(geometry, sum(col_units), tallest)
 
 
 def _sheets(sections: list[Section]) -> list[Section]:
@@ -468,8 +495,9 @@ def _sheets(sections: list[Section]) -> list[Section]:
                 blocks[0] = dataclasses.replace(blocks[0], page_break_before=True)
             grouped[key].blocks.extend(blocks)
             grouped[key].front = grouped[key].front and section.front
+            grouped[key].classes = tuple(c for c in grouped[key].classes if c in section.classes)
         else:
-            grouped[key] = Section(section.orientation, key, list(section.blocks), front=section.front)
+            grouped[key] = Section(section.orientation, key, list(section.blocks), front=section.front, classes=section.classes)
             grouped[key].starts_with_front = section.front
     return list(grouped.values())
 
