@@ -5,12 +5,11 @@
 
 Every time is the wall time of a separate command, as a user sees it (median, min and
 max of --runs runs).  "Cold" means an empty layout cache.  Our commands are measured
-two ways: as a user types them (`render`, served by this user's resident render
-process, started and warmed before measuring) and as a new process (`--no-daemon`).
-LibreOffice converts our DOCX of the same document with a warmed-up profile.  Peak
-memory is the largest resident set among a command's own processes, so it is given
-for `--no-daemon` runs (a served command runs in the resident process).  Every
-sentence of RESULTS.md's reading is written from the figures of this run.
+as a user types them: `render`, a process of its own (there is no resident render
+process since issue 19), and the edit loop also in `render --watch`.  LibreOffice
+converts our DOCX of the same document with a warmed-up profile.  Peak memory is the
+largest resident set among a command's own processes.  Every sentence of RESULTS.md's
+reading is written from the figures of this run.
 """
 
 from __future__ import annotations
@@ -30,25 +29,20 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RENDER = [sys.executable, "-c", "import sys; from budgetdocs.client import render; sys.argv[0] = 'render'; render()"]
-BUDGETDOCS = [sys.executable, "-c", "import sys; from budgetdocs.client import budgetdocs; sys.argv[0] = 'budgetdocs'; budgetdocs()"]
 FLAGSHIP = ["--year", "2017", "--unit", "人社局"]
 FORMS = ["--year", "2023", "--unit", "局本部"]
 
 
 class Bench:
-    """One bench run: a scratch project, a private cache and a private resident process."""
+    """One bench run: a scratch project and a private cache."""
 
     def __init__(self, runs: int):
         self.runs = runs
         self.project = Path(tempfile.mkdtemp(prefix="bench-"))
         shutil.copytree(ROOT / "data", self.project / "data")
-        self.runtime = Path(tempfile.mkdtemp(prefix="bench-run-"))
-        os.chmod(self.runtime, 0o700)
 
-    def env(self, cache: Path, daemon: bool = True) -> dict:
-        env = dict(os.environ, BUDGETDOCS_CACHE=str(cache), XDG_RUNTIME_DIR=str(self.runtime))
-        env["BUDGETDOCS_DAEMON"] = "1" if daemon else "0"
-        return env
+    def env(self, cache: Path) -> dict:
+        return dict(os.environ, BUDGETDOCS_CACHE=str(cache))
 
     def timed(self, cmd: list[str], env: dict) -> tuple[float, int]:
         """(wall seconds, peak RSS in MB of the command's own process tree)."""
@@ -65,12 +59,12 @@ class Bench:
             raise SystemExit(f"command failed: {' '.join(cmd)}\n{out.stderr}")
         return float(wall), int(rss) // 1024
 
-    def render(self, args: list[str], cache: Path, daemon: bool = True) -> tuple[float, int]:
-        return self.timed([*RENDER, *args, *([] if daemon else ["--no-daemon"])], self.env(cache, daemon))
+    def render(self, args: list[str], cache: Path) -> tuple[float, int]:
+        return self.timed([*RENDER, *args], self.env(cache))
 
-    def cold(self, args: list[str], daemon: bool = True) -> tuple[float, int]:
+    def cold(self, args: list[str]) -> tuple[float, int]:
         with tempfile.TemporaryDirectory() as cache:
-            return self.render(args, Path(cache), daemon)
+            return self.render(args, Path(cache))
 
     def series(self, fn, runs: int | None = None) -> dict:
         walls, rss = [], []
@@ -81,9 +75,7 @@ class Bench:
         return {"median": statistics.median(walls), "min": min(walls), "max": max(walls), "rss": max(rss)}
 
     def stop(self) -> None:
-        subprocess.run([*BUDGETDOCS, "daemon", "stop"], env=self.env(self.project), capture_output=True)
         shutil.rmtree(self.project, ignore_errors=True)
-        shutil.rmtree(self.runtime, ignore_errors=True)
 
 
 def libreoffice(docx: Path, profile: Path, bench: Bench) -> tuple[tuple[float, int], int]:
@@ -139,7 +131,7 @@ def edit(record: Path) -> None:
 
 def watch_edit(bench: Bench, cache: Path, record: Path) -> tuple[float, float]:
     """(seconds the render reports, seconds from saving to the files written) in `--watch`."""
-    proc = subprocess.Popen([*RENDER, *FLAGSHIP, "--watch"], cwd=bench.project, env=bench.env(cache, False),
+    proc = subprocess.Popen([*RENDER, *FLAGSHIP, "--watch"], cwd=bench.project, env=bench.env(cache),
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     done = threading.Event()
     lines: list[float] = []
@@ -168,7 +160,7 @@ def profile(bench: Bench) -> dict[str, float]:
     """Where a cold serial 2017 render spends its time (cProfile, one process), in seconds."""
     with tempfile.TemporaryDirectory() as cache:
         out = Path(cache) / "profile"
-        env = bench.env(Path(cache), False)
+        env = bench.env(Path(cache))
         subprocess.run([sys.executable, "-m", "cProfile", "-o", str(out), "-m", "budgetdocs.cli", *FLAGSHIP, "--jobs", "1", "--out", cache],
                        cwd=bench.project, env=env, capture_output=True, check=True)
         import pstats
@@ -237,9 +229,8 @@ def probe() -> float:
 def measure(bench: Bench, forms: int, large: int, have_lo: bool, quick: bool) -> dict:
     fig: dict = {"probe": [probe()]}
     scratch = Path(tempfile.mkdtemp(prefix="bench-cache-"))
-    bench.render(FLAGSHIP, scratch)  # starts and warms the resident process; not measured
+    bench.render(FLAGSHIP, scratch)  # the OS's file cache warm, as for a user's second command; not measured
     fig["a"] = bench.series(lambda: bench.cold(FLAGSHIP))
-    fig["a_new"] = bench.series(lambda: bench.cold(FLAGSHIP, daemon=False))
     out = bench.project / "output" / "2017" / "人社局"
     fig["size_2017"] = (out / "2017年人社局部门预算.pdf").stat().st_size
     fig["single_2017"] = single_run(bench.project, FLAGSHIP, "部门预算")
@@ -258,7 +249,6 @@ def measure(bench: Bench, forms: int, large: int, have_lo: bool, quick: bool) ->
     bench.render(FLAGSHIP, cache)
     runs = 1 if quick else max(5, bench.runs)
     fig["c"] = bench.series(lambda: (edit(record), bench.render(FLAGSHIP, cache))[1], runs)
-    fig["c_new"] = bench.series(lambda: (edit(record), bench.render(FLAGSHIP, cache, daemon=False))[1], runs)
     watched = [watch_edit(bench, cache, record) for _ in range(1 if quick else bench.runs)]
     fig["w"] = {"median": statistics.median(w[0] for w in watched), "min": min(w[0] for w in watched),
                 "max": max(w[0] for w in watched), "rss": 0, "save": statistics.median(w[1] for w in watched)}
@@ -268,7 +258,6 @@ def measure(bench: Bench, forms: int, large: int, have_lo: bool, quick: bool) ->
     # a 汇总表 of synthetic 2023 forms: ours against LibreOffice, and sizes
     synthetic(bench.project, forms)
     fig["f"] = bench.series(lambda: bench.cold([*FORMS, "--format", "pdf"]))
-    fig["f_new"] = bench.series(lambda: bench.cold([*FORMS, "--format", "pdf"], daemon=False))
     out = bench.project / "output" / "2023" / "局本部"
     fig["size_f"] = (out / "2023年度项目绩效目标汇总表.pdf").stat().st_size
     fig["single_f"] = single_run(bench.project, FORMS, "汇总表")
@@ -284,7 +273,7 @@ def measure(bench: Bench, forms: int, large: int, have_lo: bool, quick: bool) ->
 
     # scale: time per form and peak memory of a new process at ten times the size
     synthetic(bench.project, large)
-    fig["e"] = bench.series(lambda: bench.cold([*FORMS, "--format", "pdf"], daemon=False), 1)
+    fig["e"] = bench.series(lambda: bench.cold([*FORMS, "--format", "pdf"]), 1)
     fig["profile"] = None if quick else profile(bench)
     fig["probe"].append(probe())
     shutil.rmtree(scratch, ignore_errors=True)
@@ -309,31 +298,28 @@ def verdict(ok: bool) -> str:
 
 
 def report(fig: dict, runs: int, forms: int, large: int, have_lo: bool, quick: bool, took: float) -> str:
-    a, a_new, c, c_new, w, n, f, f_new, e = (fig[k] for k in ("a", "a_new", "c", "c_new", "w", "n", "f", "f_new", "e"))
+    a, c, w, n, f, e = (fig[k] for k in ("a", "c", "w", "n", "f", "e"))
     lines = ["# Benchmark results", ""]
     lines.append(
         f"Measured by `bench/run.py{' --quick' if quick else ''}` on {platform.node()} ({os.cpu_count()} cores, "
         f"Python {platform.python_version()}), {time.strftime('%Y-%m-%d')}, {runs} run(s) per figure, in one run of "
-        f"{took:.0f} s. Times are wall seconds of separate commands. \"Served\" is `render` as a user types it, run by "
-        "the user's resident render process (started and warmed before measuring); \"new process\" is `--no-daemon`. "
-        "Peak RSS is the largest of a command's own processes, so it is given for new processes only. "
+        f"{took:.0f} s. Times are wall seconds of separate commands: `render` as a user types it, a process of its own "
+        "(no resident render process since issue 19; README, \"Speed\"), and the edit loop also in `render --watch`. "
+        "Peak RSS is the largest of a command's own processes. "
         f"Machine speed: a fixed pure-Python loop took {fig['probe'][0]:.2f} s at the start and {fig['probe'][1]:.2f} s at the end"
         " (on a shared VM this moves between runs, and every time with it; ratios within a run much less)."
     )
     lines += ["", "| measurement | median s | min s | max s | peak RSS MB | note |", "|---|---|---|---|---|---|"]
-    lines.append(row("a. cold `render --year 2017 --unit 人社局` (PDF+DOCX+XLSX), served", a, rss=False))
-    lines.append(row("a. the same, new process", a_new))
+    lines.append(row("a. cold `render --year 2017 --unit 人社局` (PDF+DOCX+XLSX)", a))
     if have_lo:
-        lines.append(row("b. LibreOffice: our 2017 DOCX → PDF (warm profile)", fig["b"], f"LibreOffice/ours = {fig['b']['median'] / a['median']:.2f} (served), {fig['b']['median'] / a_new['median']:.2f} (new process); target ≥ 1"))
-    lines.append(row(f"f. cold, {forms} synthetic 2023 forms, `--format pdf`, served ({fig['pages_f']} pages)", f, rss=False))
-    lines.append(row("f. the same, new process", f_new))
+        lines.append(row("b. LibreOffice: our 2017 DOCX → PDF (warm profile)", fig["b"], f"LibreOffice/ours = {fig['b']['median'] / a['median']:.2f}; target ≥ 1"))
+    lines.append(row(f"f. cold, {forms} synthetic 2023 forms, `--format pdf` ({fig['pages_f']} pages)", f))
     if have_lo:
-        lines.append(row(f"g. LibreOffice: that {forms}-form DOCX → PDF", fig["g"], f"LibreOffice/ours = {fig['g']['median'] / f['median']:.2f} (served), {fig['g']['median'] / f_new['median']:.2f} (new process); target ≥ 1"))
-    lines.append(row("c. re-render after one number changed in one form record, served", c, "target ≤ 1 s", rss=False))
-    lines.append(row("c. the same, new process", c_new))
+        lines.append(row(f"g. LibreOffice: that {forms}-form DOCX → PDF", fig["g"], f"LibreOffice/ours = {fig['g']['median'] / f['median']:.2f}; target ≥ 1"))
+    lines.append(row("c. re-render after one number changed in one form record, `render`", c, "target ≤ 1 s"))
     lines.append(row("c. the same in `render --watch` (as it reports)", w, f"save → files written {w['save']:.2f} s", rss=False))
-    lines.append(row("c'. re-render with nothing changed, served", n, rss=False))
-    lines.append(row(f"e. cold, {large} synthetic 2023 forms, `--format pdf`, new process", e, f"{e['median'] / large:.3f} s per form"))
+    lines.append(row("c'. re-render with nothing changed, `render`", n))
+    lines.append(row(f"e. cold, {large} synthetic 2023 forms, `--format pdf`", e, f"{e['median'] / large:.3f} s per form"))
 
     size_f, single = fig["size_f"], fig["size_f_single"]
     lines += ["", "| PDF | ours | one WeasyPrint run of the same HTML | LibreOffice from our DOCX |", "|---|---|---|---|"]
@@ -349,12 +335,12 @@ def report(fig: dict, runs: int, forms: int, large: int, have_lo: bool, quick: b
     if have_lo:
         ratio_a, ratio_f = fig["b"]["median"] / a["median"], fig["g"]["median"] / f["median"]
         lines.append(
-            f"| LibreOffice/ours ≥ 1, 2017 disclosure | {verdict(ratio_a >= 1)} ({ratio_a:.2f}) | LibreOffice {fig['b']['median']:.2f} s; ours {a['median']:.2f} s served, {a_new['median']:.2f} s as a new process |"
+            f"| LibreOffice/ours ≥ 1, 2017 disclosure | {verdict(ratio_a >= 1)} ({ratio_a:.2f}) | LibreOffice {fig['b']['median']:.2f} s; ours {a['median']:.2f} s |"
             f" WeasyPrint lays out and draws every page in Python: {alone(fig['single_2017'], fig['b'])}. Beyond that, ours reads the records, renders the templates, lays"
             f" out again the forms whose merged labels cross a page, and writes the DOCX and XLSX too.{where} |"
         )
         lines.append(
-            f"| LibreOffice/ours ≥ 1, {forms} forms | {verdict(ratio_f >= 1)} ({ratio_f:.2f}) | LibreOffice {fig['g']['median']:.2f} s; ours {f['median']:.2f} s served, {f_new['median']:.2f} s new | "
+            f"| LibreOffice/ours ≥ 1, {forms} forms | {verdict(ratio_f >= 1)} ({ratio_f:.2f}) | LibreOffice {fig['g']['median']:.2f} s; ours {f['median']:.2f} s | "
             f"{alone(fig['single_f'], fig['g'])}; {f['median'] / max(fig['pages_f'], 1):.3f} s of our time per page against LibreOffice's {fig['g']['median'] / max(fig['pages_f'], 1):.3f} s."
             " Beyond that, a part whose merged labels cross a page is laid out twice |"
         )
@@ -371,17 +357,19 @@ def report(fig: dict, runs: int, forms: int, large: int, have_lo: bool, quick: b
         " as one small form per page; the rules are joined in each part |"
     )
     lines.append(
-        f"| re-render ≤ 1 s as a plain `render` | {verdict(c['median'] <= 1)} ({c['median']:.2f} s) | served {c['median']:.2f} s; new process {c_new['median']:.2f} s; `--watch` {w['median']:.2f} s |"
-        f" a served command skips start-up and imports ({a_new['median'] - a['median']:.2f} s on the cold render) and reads only the changed record; what is left is laying out the changed part"
+        f"| re-render ≤ 1 s as a plain `render` | {verdict(c['median'] <= 1)} ({c['median']:.2f} s) | `render` {c['median']:.2f} s; `--watch` {w['median']:.2f} s; nothing changed {n['median']:.2f} s |"
+        " a plain `render` is a process of its own: it pays Python's start-up, the imports (WeasyPrint's the largest)"
+        " and worker processes whose fonts are cold. The resident process that hid those costs was removed for safety (issue 19; README, \"Speed\");"
+        " `--watch` keeps them warm. What is left in `--watch` is laying out the changed part"
         " (its merged labels cross a page break, so it is laid out twice: the two lay-outs run side by side, the second from the breaks the last render remembered, kept because the"
         " first cut the part the same way), then the DOCX and XLSX rewritten while the PDF is assembled,"
-        f" on {os.cpu_count()} cores. A new process pays start-up, imports and a cold worker pool |"
+        f" on {os.cpu_count()} cores |"
     )
-    per_small = f_new["median"] / forms
+    per_small = f["median"] / forms
     per_large = e["median"] / large
     lines.append(
         f"| peak RSS ≤ 500 MB at {large} forms, time per form linear | {verdict(e['rss'] <= 500 and per_large <= 1.2 * per_small)} ({e['rss']} MB; {per_large / per_small:.2f}× the time per form at {forms}) |"
-        f" {per_small:.3f} s per form at {forms}, {per_large:.3f} s at {large} (new processes) | assembly reads every part and stamps footers as forms, without decoding the pages |"
+        f" {per_small:.3f} s per form at {forms}, {per_large:.3f} s at {large} | assembly reads every part and stamps footers as forms, without decoding the pages |"
     )
     return "\n".join(lines) + "\n"
 

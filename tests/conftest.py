@@ -20,11 +20,9 @@ GOLDEN = Path(__file__).parent / "golden"
 
 @pytest.fixture(autouse=True, scope="session")
 def _private_cache(tmp_path_factory):
-    """Tests never touch the user's layout cache, nor start resident render processes
-    (tests/test_daemon.py starts its own, in a private folder)."""
+    """Tests never touch the user's layout cache."""
     old = os.environ.get("BUDGETDOCS_CACHE")
     os.environ["BUDGETDOCS_CACHE"] = str(tmp_path_factory.mktemp("cache"))
-    os.environ["BUDGETDOCS_DAEMON"] = "0"
     yield
     if old is None:
         os.environ.pop("BUDGETDOCS_CACHE", None)

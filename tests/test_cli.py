@@ -59,7 +59,7 @@ def test_json_problems(project):
     result = run(project, "--year", "2023", "--unit", "局本部", "--check", "--json")
     assert result.exit_code == 1
     problems = json.loads(result.output)["problems"]
-    assert problems[0]["code"] == "E112" and problems[0]["line"] == 14
+    assert problems[0]["code"] == "E112" and problems[0]["line"] == 15
 
 
 def test_usage_errors_exit_2(project):

@@ -1,143 +1,105 @@
-"""The resident render process: started on first use, same files and exit codes as a
-render in its own process, private to the user, stopped on request or when its client
-goes away mid-render."""
+"""No resident render process (issue 19): every `render` and `budgetdocs` runs in a
+process of its own, as the user who typed it.  Nothing it finds in a runtime folder is
+contacted or trusted: a planted server, a socket, a pid file naming someone else's
+process.  The caller's umask and temporary folder are what the command uses."""
 
 from __future__ import annotations
 
 import json
 import os
-import signal
+import socket
+import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from budgetdocs import client
 from conftest import write_record
 from test_units_loader import MINIMAL_2023
 
 COMMAND = [sys.executable, "-c", "import sys; from budgetdocs.client import render; sys.argv[0] = 'render'; render()"]
 BUDGETDOCS = [sys.executable, "-c", "import sys; from budgetdocs.client import budgetdocs; sys.argv[0] = 'budgetdocs'; budgetdocs()"]
+OTHER_UID = 1000  # a second local user, simulated by ownership (the tests run as root in CI)
 
 
-@pytest.fixture
-def runtime(tmp_path, monkeypatch):
-    """A private runtime folder and an environment that lets the client use a server."""
-    folder = tmp_path / "run"
-    folder.mkdir(mode=0o700)
-    env = dict(os.environ, XDG_RUNTIME_DIR=str(folder), BUDGETDOCS_DAEMON="1", BUDGETDOCS_DAEMON_IDLE="60")
-    monkeypatch.setenv("XDG_RUNTIME_DIR", str(folder))
-    yield env, folder / "budgetdocs"
-    subprocess.run([*BUDGETDOCS, "daemon", "stop"], env=env, capture_output=True, timeout=30)
+def _hostile_runtime(tmp_path: Path) -> tuple[Path, socket.socket]:
+    """A runtime folder another user can write (as after a plain `su`), holding a server
+    socket of the kind the old client connected to, and a listener on it."""
+    runtime = tmp_path / "run"
+    folder = runtime / "budgetdocs"
+    folder.mkdir(parents=True)
+    for path in (runtime, folder):
+        os.chmod(path, 0o777)
+        if os.geteuid() == 0:
+            os.chown(path, OTHER_UID, OTHER_UID)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    for name in ("0000000000000000", "ffffffffffffffff"):
+        path = folder / f"{name}.sock"
+        if name == "0000000000000000":
+            listener.bind(str(path))
+            listener.listen(4)
+            listener.setblocking(False)
+        (folder / f"{name}.pid").write_text(json.dumps({"pid": 1, "executable": sys.executable}))
+    return runtime, listener
 
 
-def _running(pid: int) -> bool:
-    """True while ``pid`` runs (a zombie waiting for its reaper has stopped)."""
+def test_a_planted_server_is_never_contacted(project, tmp_path):
+    write_record(project, 2023, "局本部", "a.yaml", MINIMAL_2023)
+    runtime, listener = _hostile_runtime(tmp_path)
+    before = sorted(p.name for p in (runtime / "budgetdocs").iterdir())
+    env = dict(os.environ, XDG_RUNTIME_DIR=str(runtime), BUDGETDOCS_DAEMON="1")
+    done = subprocess.run([*COMMAND, "--year", "2023", "--unit", "局本部", "--format", "xlsx"], cwd=project.root, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "已生成 1 个文件" in done.stdout
+    with pytest.raises(BlockingIOError):
+        listener.accept()  # nobody connected: nothing of ours (argv, folder, environment, terminal) went to it
+    listener.close()
+    assert sorted(p.name for p in (runtime / "budgetdocs").iterdir()) == before  # nothing started, written or swept there
+    checked = subprocess.run([*BUDGETDOCS, "check", "--year", "2023", "--unit", "局本部"], cwd=project.root, env=env,
+                             capture_output=True, text=True, timeout=60)
+    assert checked.returncode == 0 and "检查通过" in checked.stdout
+
+
+def test_daemon_commands_touch_no_process(tmp_path):
+    """A stale pid file naming an unrelated process: nothing reads it, nothing is killed."""
+    runtime, listener = _hostile_runtime(tmp_path)
+    listener.close()
+    victim = subprocess.Popen(["sleep", "30"])
     try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state not in ("Z", "X")
+        (runtime / "budgetdocs" / "0000000000000000.pid").write_text(json.dumps({"pid": victim.pid, "executable": sys.executable}))
+        env = dict(os.environ, XDG_RUNTIME_DIR=str(runtime))
+        for action in ("stop", "status"):
+            done = subprocess.run([*BUDGETDOCS, "daemon", action], env=env, capture_output=True, text=True, timeout=60)
+            assert done.returncode == 0 and "没有常驻排版进程" in done.stdout, done.stderr
+        assert victim.poll() is None  # still running
+    finally:
+        victim.kill()
+        victim.wait()
 
 
-def _served(log: Path) -> int:
-    return log.read_text(encoding="utf-8").count("command from pid") if log.exists() else 0
-
-
-def test_served_render_equals_a_render_here(project, runtime):
-    env, folder = runtime
+def test_the_callers_umask_and_temporary_folder_apply(project, tmp_path):
+    """A render is the caller's own process: files under `umask 077` are 0600, and its
+    temporary files (the error log) go to the caller's TMPDIR."""
     write_record(project, 2023, "局本部", "a.yaml", MINIMAL_2023)
-    args = ["--year", "2023", "--unit", "局本部"]
-    first = subprocess.run([*COMMAND, *args, "--out", "a"], cwd=project.root, env=env, capture_output=True, text=True, timeout=120)
-    assert first.returncode == 0, first.stderr
-    (socket,) = folder.glob("*.sock")
-    assert socket == client.socket_path()
-    assert oct(folder.stat().st_mode & 0o777) == "0o700" and oct(socket.stat().st_mode & 0o777) == "0o600"
-    log = socket.with_suffix(".log")
-    pid = json.loads(socket.with_suffix(".pid").read_text())["pid"]
-    second = subprocess.run([*COMMAND, *args, "--out", "b"], cwd=project.root, env=env, capture_output=True, text=True, timeout=60)
-    assert second.returncode == 0, second.stderr
-    assert "已生成 3 个文件" in second.stdout  # the server wrote to our stdout
-    assert _served(log) == 2 and json.loads(socket.with_suffix(".pid").read_text())["pid"] == pid
-    here = subprocess.run([*COMMAND, *args, "--out", "c", "--no-daemon"], cwd=project.root, env=env, capture_output=True, text=True, timeout=120)
-    assert here.returncode == 0 and _served(log) == 2
-    for made in (project.root / "a" / "2023" / "局本部").iterdir():
-        for other in ("b", "c"):
-            assert (project.root / other / "2023" / "局本部" / made.name).read_bytes() == made.read_bytes(), made.name
-    # exit codes and messages come back as they are
-    usage = subprocess.run([*COMMAND, "--year", "2023"], cwd=project.root, env=env, capture_output=True, text=True, timeout=60)
-    assert usage.returncode == 2 and "用法错误" in usage.stderr
-    write_record(project, 2023, "局本部", "a.yaml", MINIMAL_2023.replace("当年财政拨款: 1732000.10", "当年财政拨款: -5"))
-    bad = subprocess.run([*COMMAND, *args], cwd=project.root, env=env, capture_output=True, text=True, timeout=60)
-    assert bad.returncode == 1 and "a.yaml:" in bad.stderr
-    checked = subprocess.run([*BUDGETDOCS, "check", *args], cwd=project.root, env=env, capture_output=True, text=True, timeout=60)
-    assert checked.returncode == 1 and _served(log) == 5
-    # stop: the process ends and its socket goes
-    stopped = subprocess.run([*BUDGETDOCS, "daemon", "stop"], env=env, capture_output=True, text=True, timeout=30)
-    assert str(pid) in stopped.stdout
-    for _ in range(200):
-        if not socket.exists() and not _running(pid):
-            break
-        time.sleep(0.05)
-    assert not socket.exists() and not _running(pid)
+    private_tmp = tmp_path / "mytmp"
+    private_tmp.mkdir()
+    env = dict(os.environ, TMPDIR=str(private_tmp))
+    code = "import os, sys; os.umask(0o077); sys.argv[0] = 'render'; from budgetdocs.client import render; render()"
+    done = subprocess.run([sys.executable, "-c", code, "--year", "2023", "--unit", "局本部", "--format", "xlsx", "--no-daemon"],
+                          cwd=project.root, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr  # --no-daemon is still accepted (scripts use it)
+    (made,) = (project.root / "output" / "2023" / "局本部").glob("*.xlsx")
+    assert stat.S_IMODE(made.stat().st_mode) == 0o600
+    failing = "import sys; from budgetdocs import cli; print(cli._fail_internal(RuntimeError('boom')))"
+    logged = subprocess.run([sys.executable, "-c", failing], env=env, capture_output=True, text=True, timeout=60)
+    assert logged.stdout.strip() == "3" and str(private_tmp) in logged.stderr
+    assert list(private_tmp.glob("budgetdocs-error-*.log"))
 
 
-def test_an_unsafe_runtime_folder_is_not_used(project, runtime):
-    env, folder = runtime
-    folder.mkdir(mode=0o777)
-    os.chmod(folder, 0o777)  # others could replace the socket: run here instead
-    write_record(project, 2023, "局本部", "a.yaml", MINIMAL_2023)
-    done = subprocess.run([*COMMAND, "--year", "2023", "--unit", "局本部"], cwd=project.root, env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert list(folder.iterdir()) == []
-    assert client.private_dir(folder) is None
+def test_no_server_module_is_left():
+    """The resident process is gone, not merely unused: nothing can start one."""
+    import importlib.util
 
-
-def test_socket_is_named_by_the_code(monkeypatch):
-    """A changed toolkit or interpreter is served by a new server, never the old one."""
-    first = client.server_key()
-    monkeypatch.setattr(sys, "executable", "/elsewhere/python3")
-    assert client.server_key() != first
-
-
-def test_client_hanging_up_stops_the_render(project, runtime):
-    """Ctrl-C on the client: the command in the server stops like a Ctrl-C, leaving no
-    temporary file in the output folder, and the server serves the next command."""
-    env, folder = runtime
-    for n in range(40):
-        write_record(project, 2023, "局本部", f"{n:02d}.yaml", MINIMAL_2023.replace("测试项目", f"测试项目{n}"))
-    args = ["--year", "2023", "--unit", "局本部", "--no-cache"]
-    warm = subprocess.run([*BUDGETDOCS, "check", "--year", "2023", "--unit", "局本部"], cwd=project.root, env=env, capture_output=True, text=True, timeout=120)
-    assert warm.returncode == 0, warm.stderr
-    (socket,) = folder.glob("*.sock")
-    started = subprocess.Popen([*COMMAND, *args], cwd=project.root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    time.sleep(1.0)
-    started.send_signal(signal.SIGINT)
-    assert started.wait(30) == 130
-    time.sleep(1.0)
-    assert not (project.root / "output" / "2023").exists()  # stopped before anything was written
-    leftovers = [p for p in project.root.rglob("*") if p.name.startswith(".tmp-") or p.suffix == ".tmp"]
-    assert leftovers == []
-    again = subprocess.run([*COMMAND, *args], cwd=project.root, env=env, capture_output=True, text=True, timeout=120)
-    assert again.returncode == 0, again.stderr
-    assert _served(socket.with_suffix(".log")) == 3
-
-
-def test_a_new_server_retires_the_old_code_s(project, runtime):
-    """A server for changed code stops the one this interpreter ran for the old code and
-    sweeps the files of servers that are gone."""
-    env, folder = runtime
-    folder.mkdir(mode=0o700)
-    old = subprocess.Popen(["sleep", "60"])
-    (folder / "0000000000000000.pid").write_text(json.dumps({"pid": old.pid, "executable": sys.executable}))
-    (folder / "0000000000000000.lock").touch()
-    (folder / "1111111111111111.lock").touch()  # a server that is gone
-    (folder / "1111111111111111.log").write_text("…")
-    write_record(project, 2023, "局本部", "a.yaml", MINIMAL_2023)
-    done = subprocess.run([*BUDGETDOCS, "check", "--year", "2023", "--unit", "局本部"], cwd=project.root, env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert old.wait(10) == -signal.SIGTERM
-    names = {p.name for p in folder.iterdir()}
-    assert not any(n.startswith("1111") for n in names)
+    assert importlib.util.find_spec("budgetdocs.server") is None

@@ -48,7 +48,7 @@ def leftovers(folder: Path) -> list[Path]:
         # 11. a Python tag is not data
         (MINIMAL_2023.replace("项目名称: 测试项目", "项目名称: !!python/object/apply:os.system [echo]"), "E110", 1, "不支持的YAML标签"),
         # 11. very deep nesting has a line
-        (MINIMAL_2023 + "备注: " + "[" * 3000 + "]" * 3000 + "\n", "E102", 14, "嵌套超过"),
+        (MINIMAL_2023 + "备注: " + "[" * 3000 + "]" * 3000 + "\n", "E102", 15, "嵌套超过"),
         # 2. a decimal comma, and separators not in threes
         (MINIMAL_2023.replace("当年财政拨款: 1732000.10", '当年财政拨款: "1732,50"'), "E113", 9, "千位分隔符"),
         (MINIMAL_2023.replace("当年财政拨款: 1732000.10", '当年财政拨款: "1,73,2000"'), "E113", 9, "千位分隔符"),
@@ -57,7 +57,7 @@ def leftovers(folder: Path) -> list[Path]:
         (MINIMAL_2023.replace("项目名称: 测试项目", "项目名称: 测\u200b试项目"), "E105", 1, "U+200B"),
         # 11. the documented code, count and limit for a long name; keys that are numbers keep their line
         (MINIMAL_2023.replace("项目名称: 测试项目", "项目名称: " + "长" * 120), "E118", 1, "120字，此栏最多100字"),
-        (MINIMAL_2023 + "1: x\n", "E112", 14, "未知的字段"),
+        (MINIMAL_2023 + "1: x\n", "E112", 15, "未知的字段"),
     ],
     ids=["alias-bomb", "python-tag", "deep", "decimal-comma", "bad-grouping", "rlo", "zwsp", "too-long", "int-key"],
 )
@@ -284,5 +284,5 @@ def test_text_folded_over_lines_is_a_warning(project):
     """11. A line indented under a text is joined to it: said, with the line, not silently."""
     write_record(project, 2023, "局本部", "01-a.yaml", MINIMAL_2023.replace("年度总体目标: 目标", "年度总体目标: 目标\n  另一段"))
     result = run(project, "--check")
-    assert result.exit_code == 0 and "01-a.yaml:12:1: W106" in result.output, result.output
+    assert result.exit_code == 0 and "01-a.yaml:13:1: W106" in result.output, result.output
     assert run(project, "--check", "--strict").exit_code == 1

@@ -7,7 +7,6 @@ leaves earlier outputs exactly as they were.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -16,8 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Callable, Iterable, Optional, Sequence
 
-from pydantic import ValidationError
-
+from .commit import NAME_MAX, STALE, WriteError, _check_target, recover, write_all  # noqa: F401 - the commit lives there
 from .errors import DataError, Problem, UsageError
 from .jobs import Cache, DocumentJob, Stats
 from .jobs import run as run_jobs
@@ -43,18 +41,18 @@ from .records.checks import (
 from .records.loader import (
     LoadedForm,
     Source,
-    load_form,
+    Validated,
+    read_form,
     read_mapping,
-    validation_problems,
+    validate_record,
 )
+from .records.publish import budget_problems, form_problems
 from .records.prior import PriorFigures, from_view, resolve
 from .records.units import Registry, Unit, load_registry
 from .writers import FORMATS
 
 RECORD_SUFFIXES = (".yaml", ".yml", ".json")
 BUDGET_STEM = "budget"  # data/<year>/<unit>/budget.yaml is the unit's 部门/单位预算 record
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
 
 
 @dataclass(frozen=True)
@@ -75,9 +73,14 @@ class Project:
     def cache(self) -> Path:
         """Where laid-out parts are kept between runs: $BUDGETDOCS_CACHE, else the user's cache folder."""
         if os.environ.get("BUDGETDOCS_CACHE"):
-            return Path(os.environ["BUDGETDOCS_CACHE"])
-        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-        return Path(base) / "budgetdocs"
+            return Path(os.path.abspath(os.environ["BUDGETDOCS_CACHE"]))
+        home = os.path.expanduser("~")
+        if os.environ.get("XDG_CACHE_HOME", "").startswith("/"):
+            return Path(os.environ["XDG_CACHE_HOME"]) / "budgetdocs"
+        if home.startswith("/") and home != "/":
+            return Path(home) / ".cache" / "budgetdocs"
+        # A user without a home folder (a bare uid in a container): a folder of its own in /tmp.
+        return Path(tempfile.gettempdir()) / f"budgetdocs-cache-{os.geteuid()}"
 
     @property
     def templates(self) -> Path:
@@ -87,7 +90,7 @@ class Project:
     def registry(self) -> Registry:
         """The unit registry, ``data/units.yaml``."""
         path = self.data / "units.yaml"
-        if not path.is_file():
+        if not os.path.lexists(path) or path.is_dir():  # a pipe or a link is read, and refused, as a record is
             raise UsageError(f"找不到单位登记文件 {path}（应在数据目录下的 units.yaml）")
         return load_registry(path, self.root)
 
@@ -127,18 +130,20 @@ class Plan:
 
 
 def record_files(folder: Path) -> list[Path]:
-    """Project-form record files of one unit and year, in file-name order."""
+    """Project-form record files of one unit and year, in file-name order.  Anything with
+    a record's name that is not a folder is listed (a named pipe, a device, a broken link
+    too): reading it refuses it with a message, never silently leaves it out."""
     return sorted(
         p
         for p in folder.iterdir()
-        if p.is_file() and p.suffix.lower() in RECORD_SUFFIXES and p.stem != BUDGET_STEM
+        if p.suffix.lower() in RECORD_SUFFIXES and p.stem != BUDGET_STEM and not p.is_dir()
     )
 
 
 def budget_file(folder: Path) -> Optional[Path]:
-    """The unit's budget record, if it has one."""
+    """The unit's budget record, if it has one (whatever it is but a folder: see record_files)."""
     found = [folder / f"{BUDGET_STEM}{suffix}" for suffix in RECORD_SUFFIXES]
-    return next((p for p in found if p.is_file()), None)
+    return next((p for p in found if os.path.lexists(p) and not p.is_dir()), None)
 
 
 def units_with_records(project: Project, year: int) -> list[str]:
@@ -175,56 +180,92 @@ def plan(project: Project, year: int, unit_names: Sequence[str], every: bool) ->
     problems: list[Problem] = []
     for unit in chosen:
         forms = []
+        complete = True  # every form of the unit read, its money whole: the budget may count and sum them
         folder = project.data / str(year) / unit.folder
         for path in record_files(folder):
             if not path.resolve().is_relative_to(project.data.resolve()):
                 # A link to a file outside the data folder is not read (nor its keys printed).
                 problems.append(Problem(str(path), 0, 0, "E100", "记录文件是指向数据目录之外的链接，不予读取；请把文件放进数据目录"))
+                complete = False
                 continue
-            try:
-                loaded = load_form(path, year, unit.folder, project.root)
-            except DataError as exc:
-                problems.extend(exc.problems)
+            loaded, found = read_form(path, year, unit.folder, project.root)
+            problems.extend(found)
+            if loaded is None:
+                complete = False
                 continue
+            complete = complete and not loaded.damage.keys & MONEY_KEYS
             forms.append(loaded)
             problems.extend(loaded.source.warnings)
             if loaded.form.draft:
                 problems.append(loaded.source.problem(("草稿",), "W120", DRAFT_MESSAGE, "warning"))
-            problems.extend(check_form(loaded))
+            problems.extend(check_form(loaded) + form_problems(loaded))
         problems.extend(check_unit_forms(forms))
         result.units.append((unit, forms))
         path = budget_file(folder)
         if path is not None:
-            try:
-                result.budgets[unit.folder] = _load_budget(project, path, year, unit, forms)
-                problems.extend(result.budgets[unit.folder].warnings)
-            except DataError as exc:
-                problems.extend(exc.problems)
-    errors, warnings = split(problems)
+            loaded_budget, found = _load_budget(project, path, year, unit, forms, complete)
+            problems.extend(found)
+            if loaded_budget is not None:
+                result.budgets[unit.folder] = loaded_budget
+    errors, warnings = split(_unique(problems))
     if errors:
         raise DataError(errors + warnings)
     result.warnings = sorted(warnings)
     return result
 
 
-def _read_budget(project: Project, path: Path, year: int) -> tuple[BudgetView, Source]:
-    """Validate one budget record and compute its tables (errors raise DataError)."""
-    data, source = read_mapping(path, project.root)
+# The keys of a form whose money the budget record counts and sums (W204, W205, E208).
+MONEY_KEYS = frozenset({"版式", "年度资金", "项目当年预算"})
+
+# Problems that compare, count or sum, and what they rest on: keys of the budget record,
+# the unit's forms (申报表) or the prior year's record (上年记录).  With one of them broken
+# (a schema problem, reported already) they would mislead, so they wait for the next run.
+DEPENDS = {
+    "E205": {"类说明"},  # a leaf stood in for has no money: no 类/项 is made up, none asked for wrongly
+    "E207": {"项说明"},
+    "E208": {"绩效目标管理", "申报表"},
+    "E209": {"国有资产"},
+    "E220": {"上年", "三公经费", "机关运行经费", "支出", "上年记录"},
+    "W201": {"三公经费", "上年", "设置", "上年记录"},
+    "W202": {"支出", "上年", "变动原因", "项变动原因", "设置", "上年记录"},
+    "W203": {"上年", "三公经费", "机关运行经费", "设置", "上年记录"},
+    "W204": {"支出", "绩效目标管理", "申报表"},
+    "W205": {"支出", "申报表"},
+    "W206": {"支出", "上年", "变动原因", "设置", "上年记录"},
+    "W207": {"支出", "上年", "项变动原因", "设置", "上年记录"},
+    "W208": {"三公经费", "机关运行经费", "上年", "设置", "上年记录"},
+    "W234": {"支出", "上年", "三公经费", "机关运行经费", "设置", "上年记录"},
+}
+
+
+def _unique(problems: Iterable[Problem]) -> list[Problem]:
+    """Each problem once (a form that is also another unit's key project is read twice)."""
+    return list({(p.file, p.line, p.column, p.code, p.message, p.severity): p for p in problems}.values())
+
+
+def _read_budget(project: Project, path: Path, year: int) -> tuple[Optional[BudgetView], Optional[Source], Validated, list[Problem]]:
+    """Validate one budget record as far as it can be and compute its tables: (the view,
+    or None when it cannot be built; its source; what validated; every problem found)."""
     try:
-        budget = Budget.model_validate(data)
-    except ValidationError as exc:
-        raise DataError(validation_problems(exc, source)) from None
+        data, source = read_mapping(path, project.root)
+    except DataError as exc:
+        return None, None, Validated(None, [], frozenset()), list(exc.problems)
+    validated = validate_record(Budget, data, source)
+    problems = list(validated.problems)
+    if validated.record is None:
+        return None, source, validated, problems
     folder = project.data / "classifications"
-    view = build_view(
-        budget,
-        year,
-        load_classification(folder, year, "功能分类", project.root),
-        load_classification(folder, year, "经济分类", project.root),
-    )
-    errors, _ = split(check_budget(view, source))
-    if errors:
-        raise DataError(errors)
-    return view, source
+    try:
+        view = build_view(
+            validated.record,  # type: ignore[arg-type]
+            year,
+            load_classification(folder, year, "功能分类", project.root),
+            load_classification(folder, year, "经济分类", project.root),
+        )
+    except DataError as exc:
+        return None, source, validated, problems + list(exc.problems)
+    problems += check_budget(view, source, validated.damage)
+    return view, source, validated, problems
 
 
 def form_money(loaded: LoadedForm) -> FormMoney:
@@ -232,13 +273,20 @@ def form_money(loaded: LoadedForm) -> FormMoney:
     return FormMoney(loaded.form.name, loaded.form.money)
 
 
-def _load_budget(project: Project, path: Path, year: int, unit: Unit, own_forms: list[LoadedForm]) -> LoadedBudget:
+def _load_budget(
+    project: Project, path: Path, year: int, unit: Unit, own_forms: list[LoadedForm], forms_complete: bool = True
+) -> tuple[Optional[LoadedBudget], list[Problem]]:
     """Validate a budget record, compute its tables, find its key projects' forms and,
-    for the modern edition, resolve the prior year and write the narrative."""
-    view, source = _read_budget(project, path, year)
+    for the modern edition, resolve the prior year and write the narrative: (the loaded
+    budget, or None when it cannot be built; every problem found, the publish check's
+    included).  A check that rests on a broken part waits (``DEPENDS``)."""
+    view, source, validated, problems = _read_budget(project, path, year)
+    if view is None or source is None:
+        return None, problems
+    damaged = set(validated.damage.keys) | (set() if forms_complete else {"申报表"})
     budget = view.budget
     edition = disclosure_edition(year, budget.edition)
-    problems = list(source.warnings) + check_budget(view, source)
+    problems = list(source.warnings) + problems
     if budget.draft:
         problems.append(source.problem(("草稿",), "W120", DRAFT_MESSAGE, "warning"))
     if edition == MODERN:
@@ -256,31 +304,34 @@ def _load_budget(project: Project, path: Path, year: int, unit: Unit, own_forms:
     else:
         problems += check_three_public(budget, source) + check_tenths(budget, source)
         for row in view.fiscal_categories:
-            if row.code not in budget.purposes:
-                problems.append(source.problem(("类说明",), "E205", f"类说明缺少 {row.code} {row.name} 的“主要用于”说明（编制说明要用）"))
+            if not budget.purposes.get(row.code, "").strip():
+                problems.append(source.problem(("类说明", row.code), "E205", f"类说明缺少 {row.code} {row.name} 的“主要用于”说明（编制说明要用）"))
+    problems += budget_problems(view, edition, source, validated.damage)
     key_forms = own_forms
-    if budget.key_projects is not None:
+    if budget.key_projects is not None and "重点项目" not in damaged:
         key_forms = []
         for index, ref in enumerate(budget.key_projects):
             found = _key_project_file(project, year, ref)
             if found is None:
                 problems.append(source.problem(("重点项目", index), "E206", f"重点项目“{ref}”找不到对应的申报表记录（data/{year}/{ref}.yaml）"))
                 continue
-            try:
-                key_forms.append(load_form(found, year, found.parent.name, project.root))
-            except DataError as exc:
-                problems.extend(exc.problems)
+            key_form, form_found = read_form(found, year, found.parent.name, project.root)
+            problems += form_found
+            if key_form is not None:  # printed in this document: checked as its own unit's forms are
+                key_forms.append(key_form)
+                problems += check_form(key_form) + form_problems(key_form)
     loaded = LoadedBudget(view, source, key_forms, [], edition)
     if edition == MODERN:
         record = None
         prior_path = budget_file(project.data / str(year - 1) / unit.folder)
         if prior_path is not None:
-            try:
-                prior_view, prior_source = _read_budget(project, prior_path, year - 1)
-            except DataError as exc:  # reported with its own file; nothing to compare with
-                raise DataError(problems + exc.problems) from None
-            record = from_view(prior_view)
-            record.origin = prior_source.shown
+            prior_view, prior_source, _, prior_problems = _read_budget(project, prior_path, year - 1)
+            problems += prior_problems  # reported with its own file
+            if prior_view is None or prior_source is None or split(prior_problems)[0]:
+                damaged.add("上年记录")  # nothing to compare with until it is fixed
+            else:
+                record = from_view(prior_view)
+                record.origin = prior_source.shown
         prior, found_problems = resolve(budget, year, source, record)
         problems += found_problems
         if budget.settings.per_item and prior.items is None and prior.anything:
@@ -315,15 +366,13 @@ def _load_budget(project: Project, path: Path, year: int, unit: Unit, own_forms:
                     "warning",
                 )
             )
-        if budget.kind == "部门":
+        if budget.kind == "部门" and "项目经费情况说明" not in damaged:
             notes, found_problems = project_notes(budget, source, key_forms, year, lambda ref: _key_project_file(project, year, ref), project.root)
             loaded.project_notes = notes
             problems += found_problems
-    errors, warnings = split(problems)
-    if errors:
-        raise DataError(errors + warnings)
-    loaded.warnings = warnings
-    return loaded
+    problems = [p for p in problems if not DEPENDS.get(p.code, set()) & damaged]
+    loaded.warnings = split(problems)[1]
+    return loaded, problems
 
 
 def _display_stem(loaded: LoadedForm) -> str:
@@ -395,9 +444,9 @@ def disclosure_document(year: int, unit: Unit, loaded: LoadedBudget, registry_un
 
 
 def documents(project: Project, the_plan: Plan, use_cache: bool = False) -> list[DocumentJob]:
-    """The documents of a plan with their layout HTML (Jinja only; cheap).  With
-    ``use_cache`` compiled templates are kept in the project's cache folder."""
-    env = make_environment(project.templates, project.cache if use_cache else None)
+    """The documents of a plan with their layout HTML (Jinja only; cheap).  Templates
+    are compiled in memory, never read compiled from a cache (``use_cache`` is unused)."""
+    env = make_environment(project.templates)
     date = datetime(the_plan.year, 1, 1)
     registry_units = {u.folder: u for u in project.registry().units}
     result = []
@@ -433,85 +482,6 @@ def render_with_stats(
     cache = Cache(project.cache if use_cache else None)
     files, stats = run_jobs(documents(project, the_plan, use_cache), formats, folders, BUILTIN_TEMPLATES, cache, jobs, progress, pool)
     return [Output(path, data) for path, data in files], stats
-
-
-class WriteError(Exception):
-    """The outputs could not be put in place; the message says what, and what was kept."""
-
-
-NAME_MAX = 255  # bytes in one file name on the usual file systems
-STALE = ".tmp-"  # prefix of our staged files; any left in an output folder is from a run that died
-
-
-def _check_target(path: Path, out_root: Path) -> Optional[str]:
-    """Why ``path`` cannot receive an output, or None."""
-    if not path.is_relative_to(out_root):
-        return f"拒绝写到输出目录之外：{path}"
-    if len(path.name.encode("utf-8")) > NAME_MAX:
-        return f"文件名太长（{len(path.name.encode('utf-8'))}字节，最多{NAME_MAX}字节）：{path.name}"
-    if path.is_dir():
-        return f"{path} 是一个文件夹，不能用同名文件替换"
-    for parent in path.parents:
-        if parent == out_root.parent:
-            break
-        if parent.exists() and not parent.is_dir():
-            return f"{parent} 是一个文件，不能用作文件夹"
-    return None
-
-
-def write_all(outputs: Iterable[Output], out_root: Path) -> list[Path]:
-    """Put every output in place, all or nothing.
-
-    Under a lock on the output folder (two renders never interleave their files):
-    every target is checked first, then every file is written to a temporary file
-    beside its target (registered before it is written, removed on any failure,
-    and swept by the next run if this one is killed), and only then are they all
-    renamed into place.  A failure before the renames leaves every earlier output
-    as it was, and the message says so; the renames themselves do not fail on a
-    checked target.
-    """
-    out_root = out_root.resolve()
-    outputs = list(outputs)
-    problems = [reason for o in outputs if (reason := _check_target(o.path.resolve(), out_root))]
-    if problems:
-        raise WriteError("；".join(problems) + "。原有输出保持不变。")
-    try:
-        out_root.mkdir(parents=True, exist_ok=True)
-        lock = open(out_root / ".budgetdocs.lock", "a+")
-    except OSError as exc:
-        raise WriteError(f"{exc.filename or out_root}（{exc.strerror or exc}）。原有输出保持不变。") from None
-    with lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # waits for another render writing here
-        folders = {o.path.resolve().parent for o in outputs}
-        for folder in folders:
-            for stale in folder.glob(f"{STALE}*") if folder.is_dir() else ():
-                stale.unlink(missing_ok=True)
-        staged: list[tuple[str, Path]] = []
-        written: list[Path] = []
-        try:
-            for output in outputs:
-                target = output.path.resolve()
-                try:
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    fd, tmp = tempfile.mkstemp(prefix=STALE, suffix=target.suffix, dir=target.parent)
-                    staged.append((tmp, target))  # registered before a byte is written
-                    with os.fdopen(fd, "wb") as handle:
-                        handle.write(output.data)
-                    os.chmod(tmp, 0o666 & ~_UMASK)
-                except OSError as exc:
-                    raise WriteError(f"{target.name}（{exc.strerror or exc}）。原有输出保持不变。") from None
-            for tmp, target in staged:
-                try:
-                    os.replace(tmp, target)
-                except OSError as exc:
-                    done = "、".join(p.name for p in written) or "无"
-                    raise WriteError(f"{target.name}（{exc.strerror or exc}）。已替换的文件：{done}；其余保持原样。") from None
-                written.append(target)
-        finally:
-            for tmp, _ in staged:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
-    return written
 
 
 def check_formats(formats: Sequence[str]) -> list[str]:

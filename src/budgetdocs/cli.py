@@ -1,8 +1,9 @@
 """The ``render`` command: parse options, call the builder, turn errors into exit codes.
 
 Exit codes: 0 ok, 1 bad data (every problem printed as ``file:line:col: CODE
-message``), 2 bad usage.  An unexpected internal error prints one line and the
-path of the log with its traceback.
+message``), 2 bad usage (or a file that cannot be written), 128 + the signal's number
+when stopped (130 for Ctrl-C).  An unexpected internal error prints one line and the
+path of the log with its traceback (exit 3).
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ from typing import Optional
 
 import click
 
+from . import interrupt
 from .build import (
     Output,
     Project,
     WriteError,
     check_formats,
     plan,
+    recover,
     render_with_stats,
     write_all,
 )
@@ -31,24 +34,89 @@ from .errors import DataError, RenderError, UsageError
 from .jobs import MAX_JOBS
 from .layout.html import BUILTIN_TEMPLATES
 from .records.loader import parsed_records_kept_in
+from .store import private_folder
 from .writers import FORMATS
+
+
+class _Stoppable:
+    """A command that, stopped by Ctrl-C or SIGTERM anywhere in it, ends with one line and
+    128 + the signal (130 for Ctrl-C), not click's "Aborted!" and 1."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)  # type: ignore[misc]
+        except KeyboardInterrupt as exc:
+            name = exc.name if isinstance(exc, interrupt.Interrupted) else "Ctrl-C"
+            click.echo(f"已中断（{name}）。", err=True)
+            ctx.exit(interrupt.exit_code(exc))
+
+
+class StoppableCommand(_Stoppable, click.Command):
+    pass
+
+
+class StoppableGroup(_Stoppable, click.Group):
+    pass
 
 
 def _fail_internal(exc: BaseException) -> int:
     # A new file of our own each time (mkstemp: O_EXCL, never through a planted link).
-    fd, log = tempfile.mkstemp(prefix="budgetdocs-error-", suffix=".log")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write("".join(traceback.format_exception(exc)))
-    click.echo(f"内部错误（不是数据问题）：{type(exc).__name__}: {exc}。详细信息见 {log}", err=True)
+    try:
+        fd, log = tempfile.mkstemp(prefix="budgetdocs-error-", suffix=".log")
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as handle:
+            handle.write("".join(traceback.format_exception(exc)))
+        where = f"详细信息见 {log}"
+    except OSError as problem:  # no writable temporary folder: say so, still in one line
+        where = f"无法写出详细日志（{problem.strerror or problem}）"
+    click.echo(f"内部错误（不是数据问题）：{type(exc).__name__}: {exc}。{where}", err=True)
     return 3
+
+
+def _interrupted(exc: BaseException, written: Optional[list] = None) -> int:
+    """The line a stopped command ends with, and its exit code (128 + the signal)."""
+    name = exc.name if isinstance(exc, interrupt.Interrupted) else "Ctrl-C"
+    written = written or getattr(exc, "written", None)
+    if written:
+        click.echo(f"已中断（{name}）：本次的 {len(written)} 个文件已全部写出。", err=True)
+    else:
+        click.echo(f"已中断（{name}），未写出任何文件（原有输出保持不变）。", err=True)
+    return interrupt.exit_code(exc)
+
+
+def _project(data_dir: Optional[Path], out_dir: Optional[Path]) -> Project:
+    """The project in the current folder; a folder that no longer exists is a usage error."""
+    try:
+        return Project.at(Path.cwd(), data_dir, out_dir)
+    except FileNotFoundError:
+        raise UsageError("当前文件夹已不存在（已被删除或移走）：请先进入项目文件夹（cd 项目文件夹）再运行") from None
+
+
+def _usable_cache(project: Project) -> Optional[Path]:
+    """The cache folder when it is private to this user; else a warning and no cache."""
+    folder, why = private_folder(project.cache)
+    if why:
+        click.echo(f"警告 {why}：本次不使用缓存（缓存只能放在只有本用户能写的文件夹中；可设 BUDGETDOCS_CACHE）。", err=True)
+    return folder
+
+
+def _recovered(out: Path, check: bool) -> bool:
+    """Finish or undo a commit an earlier run left half done (said on stderr); False when
+    that is impossible and the run should stop."""
+    try:
+        for line in recover(out):
+            click.echo(line, err=True)
+    except WriteError as exc:
+        click.echo(f"{'警告 ' if check else ''}无法处理上次中断的写入：{exc}", err=True)
+        return check
+    return True
 
 
 def _shown(path: Path) -> str:
     """A written file as the user can open it: relative to the current folder, or absolute."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path.resolve())
+    except (ValueError, OSError):  # elsewhere, or the current folder has gone
+        return str(path.absolute())
 
 
 def _print_warnings(warnings) -> None:
@@ -58,7 +126,7 @@ def _print_warnings(warnings) -> None:
         click.echo(f"{len(warnings)} 个警告（加 --strict 时视为错误）。", err=True)
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.command(cls=StoppableCommand, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--year", type=int, required=True, help="预算年度，如 2023")
 @click.option("--unit", "units", multiple=True, help="单位简称或全称（可重复），如 咨询服务中心")
 @click.option("--all", "every", is_flag=True, help="该年度有记录的所有单位")
@@ -71,7 +139,7 @@ def _print_warnings(warnings) -> None:
 @click.option("--jobs", "-j", type=click.IntRange(min=1, max=MAX_JOBS), default=None, help=f"并行进程数，1–{MAX_JOBS}（默认：CPU核数）")
 @click.option("--no-cache", is_flag=True, help="不使用排版缓存（$BUDGETDOCS_CACHE，默认 ~/.cache/budgetdocs），全部重新排版")
 @click.option("--watch", is_flag=True, help="监视 data/ 和 templates/，保存后自动重新生成")
-@click.option("--no-daemon", is_flag=True, help="不使用常驻排版进程，在本进程中运行（也可设 BUDGETDOCS_DAEMON=0）")
+@click.option("--no-daemon", is_flag=True, hidden=True, help="（已无作用：每个命令都在自己的进程中运行）")
 def main(year: int, units: tuple[str, ...], every: bool, formats: str, data_dir: Optional[Path],
          out_dir: Optional[Path], check: bool, as_json: bool, strict: bool, jobs: Optional[int],
          no_cache: bool, watch: bool, no_daemon: bool) -> None:
@@ -80,43 +148,57 @@ def main(year: int, units: tuple[str, ...], every: bool, formats: str, data_dir:
                    check=check, as_json=as_json, strict=strict, jobs=jobs or os.cpu_count() or 1, use_cache=not no_cache)
     if not watch:
         sys.exit(_once(**options))
-    _watch(options)
+    try:
+        _watch(options)
+    except UsageError as exc:
+        click.echo(f"用法错误：{exc}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt as exc:  # Ctrl-C ends the session: the render it stopped wrote nothing
+        click.echo("", err=True)
+        sys.exit(interrupt.exit_code(exc))
 
 
 def _watch(options: dict) -> None:
     """Render, then render again whenever a record or template is saved (Ctrl-C stops)."""
     from watchfiles import watch as watch_files
 
-    from .jobs import start_pool
+    from .jobs import start_pool, stop_pool
 
-    project = Project.at(Path.cwd(), options["data_dir"], options["out_dir"])
+    project = _project(options["data_dir"], options["out_dir"])
     # One pool for the whole session: a save costs only the re-layout of what changed.
     folders = [project.templates, BUILTIN_TEMPLATES]
     options["pool"] = start_pool(options["jobs"], folders, BUILTIN_TEMPLATES) if options["jobs"] > 1 else None
-    _once(**options)
-    paths = [p for p in (project.data, project.templates) if p.exists()]
-    click.echo(f"正在监视 {'、'.join(str(p) for p in paths)}（Ctrl-C 退出）", err=True)
+    stopped = True
     try:
+        _once(**options, stop=True)
+        paths = [p for p in (project.data, project.templates) if p.exists()]
+        click.echo(f"正在监视 {'、'.join(str(p) for p in paths)}（Ctrl-C 退出）", err=True)
         for changes in watch_files(*paths, debounce=300):
             changed = "、".join(sorted({Path(path).name for _, path in changes}))
             click.echo(f"\n检测到修改：{changed}", err=True)
-            _once(**options)
-    except KeyboardInterrupt:
-        pass
+            _once(**options, stop=True)
+        stopped = False
     finally:
         if options["pool"] is not None:
-            options["pool"].shutdown(cancel_futures=True)
+            stop_pool(options["pool"], now=stopped)
 
 
-def _once(year, units, every, formats, data_dir, out_dir, check, as_json, strict, jobs, use_cache, pool=None) -> int:
-    """One render (or check); returns the exit code."""
+def _once(year, units, every, formats, data_dir, out_dir, check, as_json, strict, jobs, use_cache, pool=None, stop=False) -> int:
+    """One render (or check); returns the exit code.  Stopped by a signal, it returns
+    128 + its number (130 for Ctrl-C), or with ``stop`` lets the interruption go on up."""
     started = time.perf_counter()
+    written = None
     try:
         if every == bool(units):
             raise UsageError("请用 --unit 指定单位，或用 --all 渲染全部单位（二者选一）")
         chosen_formats = check_formats([f.strip().lower() for f in formats.split(",") if f.strip()])
-        project = Project.at(Path.cwd(), data_dir, out_dir)
-        with parsed_records_kept_in(project.cache if use_cache else None):  # units.yaml too
+        project = _project(data_dir, out_dir)
+        # Before anything else: a commit an earlier run left half done is finished or undone.
+        if not _recovered(project.out, check):
+            return 2
+        cache = _usable_cache(project) if use_cache else None
+        use_cache = cache is not None
+        with parsed_records_kept_in(cache):  # units.yaml too
             the_plan = plan(project, year, units, every)
             if strict and the_plan.warnings:
                 raise DataError(the_plan.warnings)
@@ -134,6 +216,11 @@ def _once(year, units, every, formats, data_dir, out_dir, check, as_json, strict
             with _progress(not as_json) as progress:
                 outputs, stats = render_with_stats(project, the_plan, chosen_formats, jobs, use_cache, progress, pool)
         written = write_all(outputs, project.out)
+    except KeyboardInterrupt as exc:
+        code = _interrupted(exc, written)
+        if stop:
+            raise
+        return code
     except UsageError as exc:
         click.echo(f"用法错误：{exc}", err=True)
         return 2
@@ -151,6 +238,10 @@ def _once(year, units, every, formats, data_dir, out_dir, check, as_json, strict
         return 1
     except WriteError as exc:  # the output folder is not writable, the disk is full …
         click.echo(f"无法写入文件：{exc}", err=True)
+        return 2
+    except OSError as exc:  # a folder that cannot be read or listed: the user's machine, not a bug
+        where = f"{exc.filename}：" if exc.filename else ""
+        click.echo(f"无法访问文件：{where}{exc.strerror or exc}（原有输出保持不变）。", err=True)
         return 2
     except Exception as exc:  # noqa: BLE001 - the one place that turns surprises into a line
         return _fail_internal(exc)
@@ -201,7 +292,7 @@ class _progress:
 # --------------------------------------------------------------------------- budgetdocs
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=StoppableGroup, context_settings={"help_option_names": ["-h", "--help"]})
 def budgetdocs() -> None:
     """budgetdocs: render, check, import budget tables, carry a unit into a new year."""
 
@@ -209,13 +300,12 @@ def budgetdocs() -> None:
 budgetdocs.add_command(main, "render")
 
 
-@budgetdocs.command("daemon")
-@click.argument("action", type=click.Choice(["status", "stop"]))
-def daemon_command(action: str) -> None:
-    """常驻排版进程：查看（status）或停止（stop）。首次 render 时自动启动，空闲 15 分钟后自动退出。"""
-    from .client import daemon_command as run
-
-    sys.exit(run([action]))
+@budgetdocs.command("daemon", hidden=True)
+@click.argument("action", required=False)
+def daemon_command(action: Optional[str]) -> None:
+    """（已取消）常驻排版进程。"""
+    click.echo("没有常驻排版进程：每个命令都在自己的进程中运行（快速的修改循环请用 render --watch）。"
+               "旧版本启动的常驻进程空闲 15 分钟后自行退出。")
 
 
 @budgetdocs.command("check")
@@ -248,8 +338,11 @@ def import_command(year: int, unit: str, data_dir: Optional[Path], force: bool, 
     )
     from .records.loader import read_mapping
 
+    written = None
     try:
-        project = Project.at(Path.cwd(), data_dir, None)
+        project = _project(data_dir, None)
+        if not _recovered(project.data, False):
+            sys.exit(2)
         target = project.registry().resolve(unit)
         imported = read_workbooks(list(files))
         errors = [p for p in imported.problems if p.severity == "error"]
@@ -274,8 +367,10 @@ def import_command(year: int, unit: str, data_dir: Optional[Path], force: bool, 
         skeleton = SKELETON.format(year=year, name=target.full_name, kind=target.kind, folder=target.folder,
                                    files="、".join(f.name for f in files))
         text = record_text(existing, leaves, skeleton)
-        write_all([Output(path, text.encode("utf-8"))], project.data)
+        written = write_all([Output(path, text.encode("utf-8"))], project.data)
         click.echo(f"已写入 {_shown(path)}（{len(leaves['支出'])} 个功能分类项，{len(leaves['基本支出经济分类'])} 个经济分类款）。")
+    except KeyboardInterrupt as exc:
+        sys.exit(_interrupted(exc, written))
     except UsageError as exc:
         click.echo(f"用法错误：{exc}", err=True)
         sys.exit(2)
@@ -286,6 +381,12 @@ def import_command(year: int, unit: str, data_dir: Optional[Path], force: bool, 
     except WriteError as exc:
         click.echo(f"无法写入文件：{exc}", err=True)
         sys.exit(2)
+    except OSError as exc:
+        where = f"{exc.filename}：" if exc.filename else ""
+        click.echo(f"无法访问文件：{where}{exc.strerror or exc}。", err=True)
+        sys.exit(2)
+    except Exception as exc:  # noqa: BLE001 - one line and a log, as render does
+        sys.exit(_fail_internal(exc))
 
 
 def _check_names(project: Project, year: int, imported, files: tuple[Path, ...]) -> None:
@@ -330,7 +431,7 @@ def new_year_command(unit: str, old: int, new: Optional[int], data_dir: Optional
     from .records.newyear import new_year
 
     try:
-        project = Project.at(Path.cwd(), data_dir, None)
+        project = _project(data_dir, None)
         target = project.registry().resolve(unit)
         written, warnings = new_year(project.data, target.folder, old, new or old + 1)
     except UsageError as exc:
@@ -343,4 +444,6 @@ def new_year_command(unit: str, old: int, new: Optional[int], data_dir: Optional
 
 
 if __name__ == "__main__":
-    main()
+    from .client import render
+
+    render()

@@ -31,7 +31,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
-from .store import keep_file
+from .errors import RenderError
+from .interrupt import worker_defaults
+from .store import keep_file, private_folder, read_private, sealed, unsealed
 from .version import CODE_DIGEST
 from .writers.paginate import body_of
 from .writers.pdfparts import (
@@ -72,30 +74,31 @@ class Stats:
 
 
 class Cache:
-    """Rendered parts and files on disk, by content key (no pickles: PDF/JSON/bytes).
+    """Rendered parts and files on disk, by content key: data only (PDF, DOCX/XLSX, font
+    programs, JSON), never code; nothing is unpickled.
 
-    Every entry records its own key and the SHA-256 of its bytes; an entry that
-    does not match (damaged, truncated, or another entry's file moved in its
-    place) is a miss and is removed, never published.
+    The folder must be private to the user (:func:`budgetdocs.store.private_folder`;
+    otherwise there is no cache).  Every entry has a sealed description (its key, the
+    SHA-256 of its bytes, and for a part its bookmarks and anchors, all under one
+    digest); an entry that does not match (damaged, truncated, another entry's file
+    moved in its place, a file of another user or a link) is a miss and is removed,
+    never published.
     """
 
     def __init__(self, folder: Optional[Path]):
-        self.folder = folder
+        self.folder = private_folder(folder)[0] if folder is not None else None
 
     def _path(self, key: str, suffix: str) -> Optional[Path]:
         return self.folder / key[:2] / f"{key}{suffix}" if self.folder else None
 
     def _verified(self, key: str, data_suffix: str, meta_suffix: str) -> Optional[tuple[bytes, dict]]:
         data_path, meta_path = self._path(key, data_suffix), self._path(key, meta_suffix)
-        if not data_path or not data_path.is_file() or not meta_path.is_file():
+        if not data_path or not os.path.lexists(meta_path):
             return None
-        try:
-            data = data_path.read_bytes()
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
-            if meta.get("key") == key and meta.get("sha256") == hashlib.sha256(data).hexdigest():
-                return data, meta
-        except (OSError, ValueError):
-            pass
+        meta = unsealed(read_private(meta_path, 16 * 1024 * 1024))
+        data = read_private(data_path) if isinstance(meta, dict) else None
+        if data is not None and meta.get("key") == key and meta.get("sha256") == hashlib.sha256(data).hexdigest():
+            return data, meta
         for path in (data_path, meta_path):  # damaged: drop it, lay out again
             try:
                 path.unlink()
@@ -116,7 +119,7 @@ class Cache:
 
     def put_part(self, key: str, part: RenderedPart) -> None:
         """Store a rendered part."""
-        meta = json.dumps(
+        meta = sealed(
             {
                 "key": key,
                 "sha256": hashlib.sha256(part.pdf).hexdigest(),
@@ -124,11 +127,10 @@ class Cache:
                 "bookmarks": part.bookmarks,
                 "anchors": part.anchors,
                 "sections": part.sections,
-            },
-            ensure_ascii=False,
+            }
         )
         self._write(key, ".pdf", part.pdf)
-        self._write(key, ".json", meta.encode("utf-8"))
+        self._write(key, ".json", meta)
 
     def get_file(self, key: str) -> Optional[bytes]:
         """A cached DOCX/XLSX, if present and intact."""
@@ -138,7 +140,7 @@ class Cache:
     def put_file(self, key: str, data: bytes) -> None:
         """Store a DOCX/XLSX."""
         self._write(key, ".bin", data)
-        self._write(key, ".bin.json", json.dumps({"key": key, "sha256": hashlib.sha256(data).hexdigest()}).encode("utf-8"))
+        self._write(key, ".bin.json", sealed({"key": key, "sha256": hashlib.sha256(data).hexdigest()}))
 
     def _write(self, key: str, suffix: str, data: bytes) -> None:
         path = self._path(key, suffix)
@@ -152,13 +154,20 @@ def _tuples(items) -> list:
 
 
 def assets_digest(folders: Sequence[Path]) -> str:
-    """Hash of the toolkit's code and every template asset a part may read (user folder and built-in)."""
+    """Hash of the toolkit's code and every template asset a part may read (user folder and built-in).
+
+    A template folder holding something that is neither a folder nor a regular file (a
+    named pipe, a device, a link to one) is refused here, before anything reads it:
+    reading it could wait forever or never end."""
     digest = hashlib.sha256(CODE_DIGEST)
     for folder in folders:
         if Path(folder).is_dir():
             for path in sorted(Path(folder).rglob("*")):
-                if path.is_file():
-                    digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+                if path.is_dir():
+                    continue
+                if not path.is_file():
+                    raise RenderError(f"{path}：模板目录中的这个文件不是普通文件（命名管道、设备或失效的链接），不予读取；请删除或换成普通文件")
+                digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
@@ -208,7 +217,9 @@ def worker_count(jobs: int, tasks: int) -> int:
 
 
 def _die_with_parent() -> None:
-    """Worker initializer: the kernel ends a worker whose parent died (kill -9 included)."""
+    """Worker initializer: the kernel ends a worker whose parent died (kill -9 included);
+    Ctrl-C is the command's to handle (it ends its workers), SIGTERM ends a worker."""
+    worker_defaults()
     try:
         import ctypes
         import signal
@@ -223,6 +234,18 @@ def _die_with_parent() -> None:
 
 def _pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"), initializer=_die_with_parent)
+
+
+def stop_pool(pool: ProcessPoolExecutor, now: bool = False) -> None:
+    """Shut a pool down; ``now`` (the command was interrupted): its workers end at once,
+    their unfinished work dropped, rather than being waited for."""
+    if now:
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            try:
+                process.kill()
+            except (OSError, AttributeError):
+                pass
+    pool.shutdown(wait=not now, cancel_futures=True)
 
 
 def start_pool(jobs: int, folders: Sequence[Path], base: Path) -> ProcessPoolExecutor:
@@ -253,9 +276,10 @@ class _Runner:
     def __enter__(self) -> "_Runner":
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, kind, *exc) -> None:
         if self.own is not None:
-            self.own.shutdown(cancel_futures=True)
+            # Interrupted (Ctrl-C, SIGTERM): the workers end now, not after their task.
+            stop_pool(self.own, now=kind is not None and not issubclass(kind, Exception))
 
     def _executor(self, count: int) -> Optional[ProcessPoolExecutor]:
         if self.pool is not None:

@@ -13,23 +13,47 @@ per 经济分类 款 its 人员经费 and 公用经费 (table 8), and the “三
 figures (table 9).  Every subtotal the tables print is checked against the sum of
 its leaves, and the tables against each other; each problem names its cell as
 ``FILE.xlsx!表名!C12``.
+
+A workbook is read only as far as a real budget workbook goes (:func:`read_sheets`):
+its size packed and unpacked and its number of cells are checked before any sheet is
+parsed (a zip bomb is refused with its numbers), a sheet is parsed as a stream, kept
+as the cells that hold something (never the dimension it claims), and a table whose
+cells lie beyond :data:`MAX_ROWS` × :data:`MAX_COLS` is refused at that cell.  Numbers
+are read from the workbook's own text into a ``Decimal`` (never through a float): a
+value that is not finite, beyond :data:`MAX_AMOUNT` or finer than a 分 is an error
+naming its cell, never rounded.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import stat
+import unicodedata
+import zipfile
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
-from pathlib import Path
-from typing import Optional
+from decimal import Context, Decimal, InvalidOperation
+from pathlib import Path, PurePosixPath
+from typing import Iterator, Optional
 
-import openpyxl
+from lxml import etree
 
 from ..errors import Problem
 from .budget_model import SOURCES
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
+
+# What a real budget workbook holds, many times over: nine tables of at most a few
+# hundred rows and a few dozen columns, a few MB unpacked.
+MAX_FILE = 64 * 1024 * 1024  # bytes of the .xlsx itself
+MAX_UNPACKED = 100 * 1024 * 1024  # bytes of all its parts unpacked, as the zip declares them
+MAX_PARTS = 4096
+MAX_CELLS = 1_000_000  # cells in all sheets, counted before parsing
+MAX_ROWS = 65_536  # a table's cells: rows and columns of the cells that hold something
+MAX_COLS = 256
+MAX_AMOUNT = Decimal("1e13")  # 10 万亿元: beyond any unit's budget; also bounds 万元 tables
+EXCEL_DIGITS = 15  # Excel keeps 15 significant digits; digits beyond are a formula's binary noise
 # Table kinds by the end of their title, longest first (财务收支预算总表 also ends in 预算总表).
 TITLES = (
     ("fiscal", "财政拨款收支预算总表"),
@@ -72,31 +96,107 @@ class Imported:
     problems: list[Problem] = field(default_factory=list)
 
 
-def amount(value) -> Optional[Decimal]:
-    """A cell's amount: a number, text with thousands separators, or blank (0); None if not an amount."""
+class Number(str):
+    """A numeric cell: the number as the workbook writes it (``11863427.565``, ``1E+308``)."""
+
+
+class CellError(str):
+    """A cell holding a formula's error (``#DIV/0!``, ``#REF!``)."""
+
+
+class _NoResult:
+    """A formula cell saved without its result (written by a program, never calculated)."""
+
+    def __str__(self) -> str:
+        return "（公式，没有计算结果）"
+
+
+NO_RESULT = _NoResult()
+
+
+class AmountError(ValueError):
+    """Why a cell is not an amount (the message, in Chinese; the caller adds the cell)."""
+
+
+def parse_amount(value) -> Decimal:
+    """A cell's amount as an exact ``Decimal``: a number, text with thousands separators,
+    or blank (0).  Raises :class:`AmountError` for anything else: text that is not a plain
+    number, a formula's error or missing result, a value that is not finite, beyond
+    :data:`MAX_AMOUNT`, or finer than a 分 (never rounded).  A numeric cell's digits beyond
+    Excel's 15 significant ones are a formula's binary noise and are dropped first
+    (``0.30000000000000004`` is 0.3, what Excel shows); ``11863427.565`` is an error."""
     if value is None:
         return ZERO
     if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return Decimal(repr(value)).quantize(CENT) if isinstance(value, float) else Decimal(value)
-    text = str(value).strip().replace("，", ",")
-    if text in ("", "-", "—", "0.00"):
+        raise AmountError(f"“{'TRUE' if value else 'FALSE'}”是逻辑值，不是金额")
+    if value is NO_RESULT:
+        raise AmountError("是公式，但工作簿中没有它的计算结果：请在Excel或WPS中打开、保存后再导入")
+    if isinstance(value, CellError):
+        raise AmountError(f"“{value}”是公式的错误值，不是金额")
+    if isinstance(value, (int, float, Number)):
+        text = repr(value) if isinstance(value, float) else str(value)
+        try:
+            number = Decimal(text.strip())
+        except InvalidOperation:
+            raise AmountError(f"“{value}”不是数字") from None
+        return _checked(number, str(value), noisy=not isinstance(value, int))
+    text = unicodedata.normalize("NFKC", str(value)).strip().replace("，", ",").replace(" ", "")
+    if text in ("", "-", "—", "－"):
         return ZERO
-    if "," in text and not re.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?", text):
-        return None
+    if "," in text and not re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?", text):
+        raise AmountError(f"“{value}”不是金额（逗号应是千位分隔符）")
+    plain = text.replace(",", "")
+    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", plain):
+        raise AmountError(f"“{value}”不是金额")
+    return _checked(Decimal(plain), str(value), noisy=False)
+
+
+def _checked(number: Decimal, shown: str, noisy: bool) -> Decimal:
+    if not number.is_finite():
+        raise AmountError(f"“{shown}”不是有限的数")
+    if abs(number) >= MAX_AMOUNT:
+        raise AmountError(f"“{shown}”超出金额的合理范围（绝对值应小于 {MAX_AMOUNT:,.0f}）")
+    if number.as_tuple().exponent < -2 and noisy:
+        rounded = Context(prec=EXCEL_DIGITS).plus(number)
+        if rounded.as_tuple().exponent >= -2 or rounded == rounded.quantize(CENT):
+            number = rounded.quantize(CENT)
+    if number.as_tuple().exponent < -2 and number != number.quantize(CENT):
+        raise AmountError(f"“{shown}”比“分”更细（金额最多两位小数）：不会四舍五入，请在表格中改正")
+    return number
+
+
+def amount(value) -> Optional[Decimal]:
+    """A cell's amount (see :func:`parse_amount`); None if it is not one."""
     try:
-        return Decimal(text.replace(",", ""))
-    except InvalidOperation:
+        return parse_amount(value)
+    except AmountError:
         return None
+
+
+def _amount_problem(where: str, sheet: str, r: int, c: int, value, problems: list[Problem]) -> Decimal:
+    """The cell's amount; a located E113 (and zero) when it is not one."""
+    try:
+        return parse_amount(value)
+    except AmountError as exc:
+        problems.append(Problem(f"{where}!{sheet}!{_cell(r, c)}", r + 1, c + 1, "E113", str(exc)))
+        return ZERO
 
 
 def _text(value) -> str:
     return re.sub(r"[\s\u2060\ufeff]+", "", str(value)) if value is not None else ""  # (word joiners too)
 
 
+def _column_letters(col: int) -> str:
+    letters = ""
+    col += 1
+    while col:
+        col, rest = divmod(col - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
 def _cell(row: int, col: int) -> str:
-    return f"{openpyxl.utils.get_column_letter(col + 1)}{row + 1}"
+    return f"{_column_letters(col)}{row + 1}"
 
 
 def _kind(grid: list[list]) -> Optional[str]:
@@ -159,12 +259,8 @@ def read_table(grid: list[list], kind: str, sheet: str, where: str, problems: li
         label = _text(row[0]) if row else ""
         values = []
         for name in order:
-            value = amount(row[columns[name]] if columns[name] < len(row) else None)
-            if value is None:
-                problems.append(Problem(f"{where}!{sheet}!{_cell(r, columns[name])}", r + 1, columns[name] + 1, "E113",
-                                        f"“{row[columns[name]]}”不是金额"))
-                value = ZERO
-            values.append(value)
+            value = row[columns[name]] if columns[name] < len(row) else None
+            values.append(_amount_problem(where, sheet, r, columns[name], value, problems))
         if label in ("合计", "总计") or (not label and any(_text(v) == "合计" for v in row[:first_amount])):
             table.total = values
             continue
@@ -208,13 +304,7 @@ def _three_public(grid: list[list], sheet: str, where: str, problems: list[Probl
         return None
     r = head + 1
     row = (list(grid[r]) + [None] * 7)[:7]
-    values = []
-    for c, value in enumerate(row):
-        number = amount(value)
-        if number is None:
-            problems.append(Problem(f"{where}!{sheet}!{_cell(r, c)}", r + 1, c + 1, "E113", f"“{value}”不是金额"))
-            number = ZERO
-        values.append(number)
+    values = [_amount_problem(where, sheet, r, c, value, problems) for c, value in enumerate(row)]
     total, abroad, reception, cars, purchase, running, office = values
     if total != abroad + reception + cars or cars != purchase + running:
         problems.append(Problem(f"{where}!{sheet}!{_cell(r, 0)}", r + 1, 1, "E402",
@@ -222,19 +312,298 @@ def _three_public(grid: list[list], sheet: str, where: str, problems: list[Probl
     return {"因公出国境费": abroad, "公务接待费": reception, "公务用车购置费": purchase, "公务用车运行费": running}, office
 
 
-def _grand_totals(grid: list[list], sheet: str, where: str) -> dict[str, tuple[Decimal, str]]:
-    """收入总计 and 支出总计 of table 1 or 4: the first amount right of each label."""
+def _grand_totals(grid: list[list], sheet: str, where: str, problems: list[Problem]) -> dict[str, tuple[Decimal, str]]:
+    """收入总计 and 支出总计 of table 1 or 4: the first amount right of each label (a number
+    there that cannot be read, 1e308 or a 厘, is reported at its cell)."""
     found: dict[str, tuple[Decimal, str]] = {}
     for r, row in enumerate(grid):
         for c, value in enumerate(row):
             label = _text(value)
             if label in ("收入总计", "支出总计") and label not in found:
                 for cc in range(c + 1, len(row)):
-                    number = amount(row[cc])
-                    if row[cc] is not None and number is not None:
-                        found[label] = (number, f"{where}!{sheet}!{_cell(r, cc)}")
+                    if row[cc] is None:
+                        continue
+                    try:
+                        found[label] = (parse_amount(row[cc]), f"{where}!{sheet}!{_cell(r, cc)}")
+                        break
+                    except AmountError as exc:
+                        if isinstance(row[cc], str) and not isinstance(row[cc], (Number, CellError)) and not re.search(r"\d", row[cc]):
+                            continue  # a label or a note, not a figure
+                        problems.append(Problem(f"{where}!{sheet}!{_cell(r, cc)}", r + 1, cc + 1, "E113", str(exc)))
                         break
     return found
+
+
+# --------------------------------------------------------------------------- the workbook, bounded
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_STRICT = "http://purl.oclc.org/ooxml/spreadsheetml/main"
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
+_REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
+
+
+class _Refused(Exception):
+    """The workbook is not read (the message, in Chinese)."""
+
+
+def _parser() -> etree.XMLParser:
+    """No entities resolved, no DTD, nothing from the network, no huge-tree mode."""
+    return etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False, remove_comments=True)
+
+
+def _local(tag) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _open(path: Path) -> zipfile.ZipFile:
+    """The workbook's zip, after its size checks: a regular file of at most MAX_FILE
+    bytes, at most MAX_PARTS parts, at most MAX_UNPACKED bytes unpacked (as declared; a
+    part that unpacks to more than it declares fails its check while being read)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        raise _Refused(f"无法读取文件：{exc.strerror or exc}") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise _Refused("不是普通文件（命名管道、设备等），不予读取：请给出 .xlsx 工作簿文件")
+    if info.st_size > MAX_FILE:
+        os.close(fd)
+        raise _Refused(f"文件有 {info.st_size / 1048576:.1f} MB，超过预算表工作簿的合理大小（{MAX_FILE // 1048576} MB）")
+    handle = os.fdopen(fd, "rb")
+    try:
+        book = zipfile.ZipFile(handle)
+    except Exception:  # noqa: BLE001 - whatever a zip reader raises on a file that is not one
+        handle.close()
+        raise _Refused("不是 .xlsx 工作簿（无法按 zip 格式打开）：.xls 等格式请先在Excel或WPS中另存为 .xlsx") from None
+    parts = book.infolist()
+    unpacked = sum(max(part.file_size, 0) for part in parts)
+    if len(parts) > MAX_PARTS or unpacked > MAX_UNPACKED:
+        largest = max(parts, key=lambda part: part.file_size)
+        book.close()
+        raise _Refused(
+            f"工作簿解压后有 {unpacked / 1048576:,.1f} MB（{len(parts)} 个部件，最大的 {largest.filename} 为 "
+            f"{largest.file_size / 1048576:,.1f} MB），超过预算表的合理大小（{MAX_UNPACKED // 1048576} MB），未读取："
+            "请只保留预算表格后另存"
+        )
+    return book
+
+
+def _xml(book: zipfile.ZipFile, name: str):
+    """A small part of the workbook, parsed safely (None when it is absent)."""
+    try:
+        data = book.read(name)
+    except KeyError:
+        return None
+    return etree.fromstring(data, _parser())
+
+
+def _relations(book: zipfile.ZipFile, part: str) -> list[tuple[str, str, str]]:
+    """(id, type, target part name) of a part's relationships."""
+    folder, _, name = part.rpartition("/")
+    root = _xml(book, f"{folder}/_rels/{name}.rels" if folder else f"_rels/{name}.rels")
+    found = []
+    for rel in root.iter() if root is not None else ():
+        if _local(rel.tag) != "Relationship" or rel.get("TargetMode") == "External":
+            continue
+        target = rel.get("Target") or ""
+        joined = target.lstrip("/") if target.startswith("/") else f"{folder}/{target}" if folder else target
+        parts: list[str] = []
+        for piece in PurePosixPath(joined).parts:
+            if piece == "..":
+                parts = parts[:-1]
+            elif piece != ".":
+                parts.append(piece)
+        found.append((rel.get("Id") or "", rel.get("Type") or "", "/".join(parts)))
+    return found
+
+
+def _text_of(element) -> str:
+    """The text of a string item (``<si>``, ``<is>``): its runs, without phonetic guides."""
+    return "".join(t.text or "" for t in element.iter() if _local(t.tag) == "t" and _local(t.getparent().tag) != "rPh")
+
+
+def _shared_strings(book: zipfile.ZipFile, name: Optional[str], budget: list[int]) -> list[str]:
+    if not name or name not in book.namelist():
+        return []
+    strings = []
+    with book.open(name) as stream:
+        for _, element in etree.iterparse(stream, events=("end",), resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False):
+            if _local(element.tag) == "si":
+                strings.append(_text_of(element))
+                element.clear()
+                budget[0] -= 1
+                if budget[0] < 0:
+                    raise _Refused(f"工作簿的共享文字超过 {MAX_CELLS:,} 项，超过预算表的合理数量，未读取")
+    return strings
+
+
+def _count_cells(book: zipfile.ZipFile, name: str) -> int:
+    """The cells a sheet declares, counted on its bytes before it is parsed."""
+    count, tail = 0, b""
+    with book.open(name) as stream:
+        while chunk := stream.read(1 << 20):
+            data = tail + chunk
+            count += len(_CELL_TAG.findall(data))
+            tail = data[-64:]
+            count -= len(_CELL_TAG.findall(tail))  # counted again with the next chunk
+    return count + len(_CELL_TAG.findall(tail))
+
+
+def _value(cell, strings: list[str]):
+    """A cell's value: None (empty), text, :class:`Number`, bool, :class:`CellError` or
+    :data:`NO_RESULT`."""
+    kind = cell.get("t") or "n"
+    value = formula = inline = None
+    for child in cell:
+        name = _local(child.tag)
+        if name == "v":
+            value = child.text
+        elif name == "f":
+            formula = True
+        elif name == "is":
+            inline = _text_of(child)
+    if kind == "inlineStr":
+        return inline if inline else None
+    if value is None:
+        return NO_RESULT if formula else None
+    if kind == "s":
+        try:
+            return strings[int(value)]
+        except (ValueError, IndexError):
+            raise _Refused(f"单元格 {cell.get('r') or ''} 指向不存在的共享文字（{value}），工作簿已损坏") from None
+    if kind == "b":
+        return value.strip() == "1"
+    if kind == "e":
+        return CellError(value)
+    if kind in ("str", "d"):
+        return value
+    return Number(value.strip())
+
+
+def _sheet_cells(book: zipfile.ZipFile, name: str, strings: list[str]) -> Iterator[tuple[int, int, object]]:
+    """(row, column, value) of every cell of a sheet that holds something, streamed."""
+    row_index = -1
+    with book.open(name) as stream:
+        for _, element in etree.iterparse(stream, events=("end",), resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False):
+            tag = _local(element.tag)
+            if tag != "row":
+                continue
+            declared = element.get("r")
+            row_index = int(declared) - 1 if declared and declared.isdigit() else row_index + 1
+            column = -1
+            for cell in element:
+                if _local(cell.tag) != "c":
+                    continue
+                ref = _REF.fullmatch(cell.get("r") or "")
+                if ref:
+                    column = 0
+                    for letter in ref.group(1):
+                        column = column * 26 + ord(letter) - 64
+                    column -= 1
+                    row_index = int(ref.group(2)) - 1
+                else:
+                    column += 1
+                value = _value(cell, strings)
+                if value is not None and value != "":
+                    yield row_index, column, value
+            element.clear()
+            while element.getprevious() is not None:
+                del element.getparent()[0]
+
+
+def read_sheets(path: Path, where: str, problems: list[Problem]) -> Iterator[tuple[str, list[list]]]:
+    """(sheet name, grid of its cells) for each sheet of the workbook that may hold a
+    table, read within the limits above (a refused workbook or table is reported in
+    ``problems``, located, and yields nothing).  A grid is as long as the last row holding
+    something, each row as long as its last cell holding something."""
+    try:
+        book = _open(path)
+    except _Refused as exc:
+        problems.append(Problem(where, 0, 0, "E405" if "合理" in str(exc) else "E100", str(exc)))
+        return
+    with book:
+        try:
+            yield from _sheets(book, where, problems)
+        except _Refused as exc:
+            problems.append(Problem(where, 0, 0, "E405" if "合理" in str(exc) else "E100", str(exc)))
+        except Exception as exc:  # noqa: BLE001 - a damaged or foreign zip raises many kinds; the file's problem
+            # (a part that unpacks to more than it declares fails its CRC here: read no further)
+            problems.append(Problem(where, 0, 0, "E100", f"工作簿已损坏，无法读取：{type(exc).__name__}: {exc}"))
+
+
+def _sheets(book: zipfile.ZipFile, where: str, problems: list[Problem]) -> Iterator[tuple[str, list[list]]]:
+    main = next((target for _, kind, target in _relations(book, "") if kind.endswith("/officeDocument")), "xl/workbook.xml")
+    workbook = _xml(book, main)
+    if workbook is None:
+        raise _Refused("不是 .xlsx 工作簿（缺少 workbook.xml）")
+    relations = _relations(book, main)
+    targets = {rid: target for rid, kind, target in relations if kind.endswith("/worksheet")}
+    sheets = []
+    for element in workbook.iter():
+        if _local(element.tag) == "sheet":
+            rid = next((v for k, v in element.attrib.items() if _local(k) == "id"), None)
+            if rid in targets and targets[rid] in book.namelist():
+                sheets.append((element.get("name") or targets[rid], targets[rid]))
+    cells = sum(_count_cells(book, target) for _, target in sheets)
+    if cells > MAX_CELLS:
+        raise _Refused(f"工作簿有 {cells:,} 个单元格，超过预算表的合理数量（{MAX_CELLS:,}），未读取：请只保留预算表格后另存")
+    strings_part = next((target for _, kind, target in relations if kind.endswith("/sharedStrings")), None)
+    strings = _shared_strings(book, strings_part, [MAX_CELLS])
+    for title, target in sheets:
+        grid = _grid(book, target, strings, title, where, problems)
+        if grid is not None:
+            yield title, grid
+
+
+def _grid(book: zipfile.ZipFile, target: str, strings: list[str], title: str, where: str, problems: list[Problem]) -> Optional[list[list]]:
+    """A sheet's cells as rows, when it holds a table within bounds; None otherwise.  A
+    sheet without a table title in its first rows is not read further."""
+    rows: dict[int, dict[int, object]] = {}
+    checked = False  # the first rows hold a table's title
+    beyond: Optional[tuple[int, int, object]] = None  # the first cell outside the bounds
+
+    def refused(r: int, c: int, value: object) -> None:
+        problems.append(Problem(f"{where}!{title}!{_cell(r, c)}", r + 1, c + 1, "E405",
+                                f"表格之外有内容（{str(value)[:20]}）：预算表最多 {MAX_ROWS:,} 行、{MAX_COLS} 列"
+                                f"（到 {_column_letters(MAX_COLS - 1)} 列），请删去这个单元格后再导入；此表未读取"))
+
+    for r, c, value in _sheet_cells(book, target, strings):
+        if r < 0 or c < 0:
+            continue
+        if not checked and r >= 8:
+            if _kind(_dense(rows, 8)) is None:
+                return None  # no table here: the rest of the sheet is not read
+            checked = True
+        if r >= MAX_ROWS or c >= MAX_COLS:
+            beyond = beyond or (r, c, value)
+            if checked:
+                break
+            continue
+        rows.setdefault(r, {})[c] = value
+    if not checked and _kind(_dense(rows, 8)) is None:
+        return None
+    if beyond is not None:
+        refused(*beyond)
+        return None
+    return _dense(rows)
+
+
+def _dense(rows: dict[int, dict[int, object]], limit: Optional[int] = None) -> list[list]:
+    last = max(rows, default=-1) + 1
+    if limit is not None:
+        last = min(last, limit)
+    grid: list[list] = []
+    for r in range(last):
+        row = rows.get(r)
+        if not row:
+            grid.append([])
+            continue
+        line = [None] * (max(row) + 1)
+        for c, value in row.items():
+            line[c] = value
+        grid.append(line)
+    return grid
 
 
 def read_workbooks(paths: list[Path], root: Optional[Path] = None) -> Imported:
@@ -245,25 +614,19 @@ def read_workbooks(paths: list[Path], root: Optional[Path] = None) -> Imported:
     where_of: dict[str, str] = {}
     for path in paths:
         where = path.name
-        try:
-            book = openpyxl.load_workbook(path, data_only=True, read_only=False)
-        except Exception as exc:  # noqa: BLE001 - any unreadable workbook is the user's file problem
-            result.problems.append(Problem(where, 0, 0, "E100", f"无法读取工作簿：{exc}"))
-            continue
-        for ws in book.worksheets:
-            grid = [list(row) for row in ws.iter_rows(values_only=True)]
+        for title, grid in read_sheets(path, where, result.problems):
             kind = _kind(grid)
             if kind is None:
                 continue
             if kind == "three":
-                found = _three_public(grid, ws.title, where, result.problems)
+                found = _three_public(grid, title, where, result.problems)
                 if found:
                     result.three_public, result.running_cost = found
                 continue
             if kind in ("summary", "fiscal"):
-                totals[kind] = _grand_totals(grid, ws.title, where)  # checked against the other tables below
+                totals[kind] = _grand_totals(grid, title, where, result.problems)  # checked against the other tables below
                 continue
-            table = read_table(grid, kind, ws.title, where, result.problems)
+            table = read_table(grid, kind, title, where, result.problems)
             if table is not None:
                 _check_subtotals(table, where, result.problems)
                 tables[kind] = table
@@ -273,7 +636,8 @@ def read_workbooks(paths: list[Path], root: Optional[Path] = None) -> Imported:
                     result.names.setdefault(code, (classification, name))
     spending = tables.get("spending")
     if spending is None:
-        result.problems.append(Problem(", ".join(p.name for p in paths), 0, 0, "E401", "找不到“支出预算总表”"))
+        if not any(p.code in ("E100", "E405") for p in result.problems):  # a workbook not read says why already
+            result.problems.append(Problem(", ".join(p.name for p in paths), 0, 0, "E401", "找不到“支出预算总表”"))
         return result
     leaves = [c for c in spending.rows if len(c) == 7]
     for code in leaves:

@@ -328,6 +328,8 @@ def _read_record(path: Path, shown: str) -> bytes:
     import os
     import stat
 
+    if os.path.realpath(path).startswith(("/proc/", "/sys/", "/dev/")):
+        raise DataError([Problem(shown, 0, 0, "E100", "是系统的伪文件（/proc、/sys 或 /dev 中的文件），不予读取：记录必须是普通的YAML/JSON文件")])
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     try:
         info = os.fstat(fd)
