@@ -35,6 +35,7 @@ from .errors import RenderError
 from .interrupt import worker_defaults
 from .store import keep_file, private_folder, read_private, sealed, unsealed
 from .version import CODE_DIGEST
+from .writers.fontkey import fonts_digest, stylesheets
 from .writers.paginate import body_of
 from .writers.pdfparts import (
     Part,
@@ -154,7 +155,8 @@ def _tuples(items) -> list:
 
 
 def assets_digest(folders: Sequence[Path]) -> str:
-    """Hash of the toolkit's code and every template asset a part may read (user folder and built-in).
+    """Hash of the toolkit's code, every template asset a part may read (user folder and
+    built-in) and the font files their families resolve to (:mod:`.writers.fontkey`).
 
     A template folder holding something that is neither a folder nor a regular file (a
     named pipe, a device, a link to one) is refused here, before anything reads it:
@@ -168,6 +170,8 @@ def assets_digest(folders: Sequence[Path]) -> str:
                 if not path.is_file():
                     raise RenderError(f"{path}：模板目录中的这个文件不是普通文件（命名管道、设备或失效的链接），不予读取；请删除或换成普通文件")
                 digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    # the faces fontconfig resolves the stylesheets' families to (installing a font re-renders)
+    digest.update(fonts_digest(stylesheets(folders)).encode("ascii"))
     return digest.hexdigest()
 
 
