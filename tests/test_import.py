@@ -43,10 +43,11 @@ def test_render_import_render_gives_the_same_files(workspace):
     # the record's amounts are wrong now; the import puts the tables' amounts back
     record = workspace / "data" / "2023" / UNIT / "budget.yaml"
     text = record.read_text(encoding="utf-8")
-    record.write_text(text.replace("11863427.56", "1.00").replace("{科目: \"30101\", 人员经费: 2412600.00}", "{科目: \"30101\", 人员经费: 2.00}"), encoding="utf-8")
+    record.write_text(text.replace("人员经费: {一般公共预算: 1298764.80}", "人员经费: {一般公共预算: 1.00}").replace("{科目: \"30101\", 人员经费: 2412600.00}", "{科目: \"30101\", 人员经费: 2.00}"), encoding="utf-8")
     refused = cli("import", "--year", 2023, "--unit", UNIT, workbook)
     assert refused.exit_code == 1 and "--force" in refused.output
-    assert "支出 2080150 基本支出.一般公共预算：1.00 → 11,863,427.56" in refused.output
+    # the 项 was all 人员经费 in the record (a 单位预算 splits 基本支出): it stays so
+    assert "支出 2080505 人员经费.一般公共预算：1.00 → 1,298,764.80" in refused.output
     done = cli("import", "--year", 2023, "--unit", UNIT, "--force", workbook)
     assert done.exit_code == 0, done.output
     assert "主要职能" in record.read_text(encoding="utf-8")  # texts kept
@@ -174,3 +175,29 @@ def test_table_1_disagreeing_with_table_3_is_reported(workspace):
     wb.save(path)
     problems = read_workbooks([path]).problems
     assert any(p.code == "E402" and "收入总计" in p.message and p.file.startswith(path.name + "!预算单位财务收支预算总表!") for p in problems), problems
+
+
+def test_the_records_split_of_basic_spending_is_kept_where_it_adds_up():
+    """The tables print 基本支出 per 项; the record's 人员经费/公用经费 split is kept where it
+    still adds up, a 项 all 人员经费 stays so, and a split both ways that no longer adds
+    up is written as 基本支出 with a warning (W240)."""
+    from decimal import Decimal as D
+
+    from budgetdocs.records.importer import keep_split
+
+    current = {"支出": [
+        {"科目": "2010301", "人员经费": {"一般公共预算": 80}, "公用经费": {"一般公共预算": 20}},
+        {"科目": "2080505", "人员经费": {"一般公共预算": 5}},
+        {"科目": "2010350", "人员经费": {"一般公共预算": 7}, "公用经费": {"一般公共预算": 3}},
+    ]}
+    leaves = {"支出": [
+        {"科目": "2010301", "基本支出": {"一般公共预算": D(100)}},
+        {"科目": "2080505", "基本支出": {"一般公共预算": D(6)}},
+        {"科目": "2010350", "基本支出": {"一般公共预算": D(11)}, "项目支出": {"一般公共预算": D(1)}},
+    ]}
+    problems = keep_split(leaves, current, "budget.yaml")
+    kept, single, changed = leaves["支出"]
+    assert kept == {"科目": "2010301", "人员经费": {"一般公共预算": D(80)}, "公用经费": {"一般公共预算": D(20)}}
+    assert single == {"科目": "2080505", "人员经费": {"一般公共预算": D(6)}}
+    assert changed["基本支出"] == {"一般公共预算": D(11)} and "人员经费" not in changed
+    assert [p.code for p in problems] == ["W240"] and "2010350" in problems[0].message

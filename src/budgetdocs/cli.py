@@ -332,6 +332,7 @@ def import_command(year: int, unit: str, data_dir: Optional[Path], force: bool, 
         SKELETON,
         current_leaves,
         diff,
+        keep_split,
         leaves_of,
         read_workbooks,
         record_text,
@@ -355,7 +356,10 @@ def import_command(year: int, unit: str, data_dir: Optional[Path], force: bool, 
         leaves = leaves_of(imported)
         path = project.data / str(year) / target.folder / "budget.yaml"
         existing = path.read_text(encoding="utf-8") if path.is_file() else None
-        changes = diff(current_leaves(read_mapping(path, project.root)[0]), leaves) if existing is not None else []
+        current = current_leaves(read_mapping(path, project.root)[0]) if existing is not None else {}
+        for problem in keep_split(leaves, current, _shown(path)):  # the record's 人员/公用 split, where it still adds up
+            click.echo(f"警告 {problem}", err=True)
+        changes = diff(current, leaves) if existing is not None else []
         if existing is not None and not changes:
             click.echo(f"{_shown(path)}：金额与表格一致，没有变化。")
             sys.exit(0)

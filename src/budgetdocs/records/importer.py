@@ -721,11 +721,50 @@ def leaves_of(imported: Imported) -> dict:
     return leaves
 
 
+SIDES = ("基本支出", "人员经费", "公用经费", "项目支出")  # a 项's money, as a record writes it
+
+
+def keep_split(leaves: dict, current: dict, shown: str) -> list[Problem]:
+    """Carry the record's 人员经费/公用经费 split of each 项's 基本支出 into the imported
+    leaves, where it still adds up to the 基本支出 the tables print (source by source).
+
+    The tables print 基本支出 per 项 and the split only per 类 (a 单位预算's table 1), so
+    the split is the record's to keep.  Where the imported 基本支出 differs from it, a 项
+    that was all 人员经费 (or all 公用经费) stays so (E222 checks the sums against the
+    经济分类); one split both ways is written with its 基本支出 and a warning (W240)
+    asks for the split again."""
+    problems: list[Problem] = []
+    before = {e.get("科目"): e for e in current.get("支出") or [] if isinstance(e, dict)}
+    for entry in leaves["支出"]:
+        was = before.get(entry["科目"]) or {}
+        if not (was.get("人员经费") or was.get("公用经费")):
+            continue
+        parts = {side: {s: Decimal(str(v)) for s, v in (was.get(side) or {}).items() if v} for side in ("人员经费", "公用经费")}
+        summed: dict[str, Decimal] = {}
+        for money in parts.values():
+            for source, value in money.items():
+                summed[source] = summed.get(source, Decimal(0)) + value
+        basic = {s: v for s, v in (entry.get("基本支出") or {}).items() if v}
+        only = [side for side, money in parts.items() if money]
+        if summed == basic:
+            entry.pop("基本支出", None)
+            entry.update({side: money for side, money in parts.items() if money})
+        elif len(only) == 1 and basic:  # all 人员经费 (or all 公用经费) before: so it stays
+            entry.pop("基本支出")
+            entry[only[0]] = basic
+        else:
+            problems.append(Problem(shown, 0, 0, "W240",
+                                    f"科目 {entry['科目']} 的基本支出与记录中分写的人员经费、公用经费之和不再相等，"
+                                    "已按表格写成“基本支出”：请重新分为人员经费和公用经费（单位预算的财务收支预算总表要用）",
+                                    "warning"))
+    return problems
+
+
 def _flat(leaves: dict) -> dict[str, Decimal]:
     """Every amount of the leaves under a readable name: ``支出 2080150 基本支出.一般公共预算``."""
     flat: dict[str, Decimal] = {}
     for entry in leaves.get("支出") or []:
-        for side in ("基本支出", "项目支出"):
+        for side in SIDES:
             for source, value in (entry.get(side) or {}).items():
                 flat[f"支出 {entry['科目']} {side}.{source}"] = Decimal(str(value))
     for entry in leaves.get("基本支出经济分类") or []:
@@ -805,7 +844,7 @@ def record_text(existing: Optional[str], leaves: dict, skeleton: str) -> str:
 
     for entry in leaves["支出"]:
         item = CommentedMap({"科目": quoted(entry["科目"])})
-        for side in ("基本支出", "项目支出"):
+        for side in SIDES:
             if side in entry:
                 item[side] = _flow(entry[side])
         spending.append(item)
