@@ -346,3 +346,15 @@ def test_numbering_and_item_naming_variants(sample):
     view = _record(sample, {"科目名称": "（类）（款）（项）科目"})
     items = budget_notes(view, sample.prior, "某单位", sample.source).items
     assert items[0].startswith("1. “社会保障和就业支出（类）人力资源和社会保障管理事务（款）事业运行（项）”科目1,186.34万元，主要用于")
+
+
+def test_three_public_even_lead_and_name_suffix(sample):
+    """设置.三公持平: 比 (the 2024 万里街道 document writes `比2023年预算持平`); 设置.名称后缀
+    follows the unit's name in the 机关运行经费 and 国有资产 parts too (`…办事处（部门）下属…`)."""
+    view = _record(sample, {"三公持平": "比", "名称后缀": "（部门）"}, 机关运行经费={"本年": 0, "机关": 1, "参公事业单位": 1})
+    other = _other(sample, view)
+    assert other.other[0].paragraphs[1] == "（一）因公出国（境）费0万元，比2022年预算持平。"
+    assert other.other[1].paragraphs[0].startswith("2023年某单位（部门）下属1家机关和1家参公事业单位财政拨款的")
+    assert "，某单位（部门）共有车辆" in other.other[4].paragraphs[0]
+    plain = _other(sample, sample.view)
+    assert plain.other[0].paragraphs[1] == "（一）因公出国（境）费0万元，与2022年预算持平。"

@@ -1,13 +1,19 @@
-"""Real documents reproduced: the 2025 部门预算 of 上海市普陀区人民政府办公室 and its 单位预算
-twin (shared/reference; their text in tests/fixtures/reference).
+"""Real documents reproduced: the 2025 部门预算 of 上海市普陀区人民政府办公室, its 单位预算
+twin, and the 2024 部门预算 of 万里街道 (shared/reference; their text in
+tests/fixtures/reference).
 
-Each example project (``examples/putuo-区政府办公室``, ``examples/putuo-区政府办公室单位``)
+Each example project (``examples/putuo-区政府办公室``, ``…单位``, ``examples/putuo-万里街道``)
 holds one document as records (its own units, classifications and budget record).
 Rendered from a copy of that folder as a user would, its PDF and its DOCX must hold at
-least 99% of the reference text's character 3-grams, every amount of the nine tables
-must be the reference's, and the PDF must have the reference's page count ±1 with every
-part starting on the reference's page ±1.  ``*.pages.txt`` is ``pdftotext`` of the
-reference PDF (pages separated by form feeds): where each part starts.
+least 99% of the reference text's character 3-grams, every amount of the tables must be
+the reference's, and the PDF must have the reference's page count ±1; the two 2025
+documents also every part on the reference's page ±1.  ``*.pages.txt`` is ``pdftotext``
+of the reference PDF (pages separated by form feeds): where each part starts.
+
+万里街道 is the variety: 元整数 tables with 0 in their empty cells, the per-item comparison
+with percentages, （类）（款）（项） names, 33 items.  Its published table 2 and 3 each leave
+their 合计 row alone on a page (we never strand a row), so its later parts start one or
+two pages earlier than published, and only its page count is held to ±1.
 """
 
 from __future__ import annotations
@@ -27,17 +33,20 @@ from conftest import FIXTURES, REPO
 from seedtext import coverage, docx_text, pdf_text
 
 REFERENCES = FIXTURES / "reference"
+# id → (example folder, reference stem, year, unit, document stem)
 EXAMPLES = {
-    "部门预算": REPO / "examples" / "putuo-区政府办公室",
-    "单位预算": REPO / "examples" / "putuo-区政府办公室单位",
+    "部门预算": ("putuo-区政府办公室", "putuo-2025-区政府办公室-部门预算", 2025, "区政府办公室", "2025年区政府办公室部门预算"),
+    "单位预算": ("putuo-区政府办公室单位", "putuo-2025-区政府办公室-单位预算", 2025, "区政府办公室", "2025年区政府办公室单位预算"),
+    "万里街道": ("putuo-万里街道", "putuo-2024-万里街道-部门预算", 2024, "万里街道", "2024年万里街道部门预算"),
 }
 # Leader dots of the contents page are drawn, not written: a run of them is layout, not text.
 LEADERS = re.compile(r"[…．.]{3,}")
-AMOUNT = re.compile(r"(?<![\d,.])\d{1,3}(?:,\d{3})*\.\d{2}(?![\d])")
+# an amount of the tables: with 分 (91,016,775.35) or whole 元 with separators (156,211,123)
+AMOUNT = re.compile(r"(?<![\d,.])\d{1,3}(?:(?:,\d{3})*\.\d{2}|(?:,\d{3})+)(?![\d.])")
 
 
 def reference(kind: str, suffix: str = "txt") -> str:
-    return (REFERENCES / f"putuo-2025-区政府办公室-{kind}.{suffix}").read_text(encoding="utf-8")
+    return (REFERENCES / f"{EXAMPLES[kind][1]}.{suffix}").read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module", params=list(EXAMPLES))
@@ -45,17 +54,18 @@ def rendered(request, tmp_path_factory) -> tuple[str, Path]:
     """An example rendered from a copy of its folder, as `cd …; render --year 2025 --unit 区政府办公室`:
     (its kind, the stem of its three files)."""
     kind = request.param
+    folder, _, year, unit, stem = EXAMPLES[kind]
     root = tmp_path_factory.mktemp("putuo") / "putuo"
-    shutil.copytree(EXAMPLES[kind] / "data", root / "data")
+    shutil.copytree(REPO / "examples" / folder / "data", root / "data")
     cwd = os.getcwd()
     os.chdir(root)
     try:
-        result = CliRunner().invoke(main, ["--year", "2025", "--unit", "区政府办公室"])
+        result = CliRunner().invoke(main, ["--year", str(year), "--unit", unit])
     finally:
         os.chdir(cwd)
     assert result.exit_code == 0, result.output
     assert "警告" not in result.output, result.output
-    return kind, root / "output" / "2025" / "区政府办公室" / f"2025年区政府办公室{kind}"
+    return kind, root / "output" / str(year) / unit / stem
 
 
 def pdf_layout_text(path: Path) -> str:
@@ -74,7 +84,8 @@ def test_reference_text_reproduced(rendered, suffix, reader):
 
 def _tables(text: str, kind: str) -> str:
     """The text from the first table's title (after the contents page) to 其他相关情况说明."""
-    title = "2025年部门财务收支预算总表" if kind == "部门预算" else "2025年预算单位财务收支预算总表"
+    year = EXAMPLES[kind][2]
+    title = f"{year}年预算单位财务收支预算总表" if kind == "单位预算" else f"{year}年部门财务收支预算总表"
     start = [m.start() for m in re.finditer(title, text)][-1]
     return text[start : text.rindex("其他相关情况说明")]
 
@@ -127,6 +138,8 @@ def test_pages_as_published(rendered):
     theirs = reference(kind, "pages.txt").split("\f")[:-1]
     ours = pdf_text(stem.with_suffix(".pdf")).split("\f")[:-1]
     assert abs(len(ours) - len(theirs)) <= 1, f"{kind}: {len(ours)} pages, the reference {len(theirs)}"
+    if kind == "万里街道":
+        return  # see the module's docstring
     titles = _titles(kind)
     want, got = part_pages(theirs, titles), part_pages(ours, titles)
     assert all(want.values()), want
@@ -158,12 +171,22 @@ SENTENCES = {
         "2025年度，本单位编报绩效目标的项目共11个，涉及项目预算资金6626万元。",
         "2025年单位预算安排购置车辆0辆",
     ),
+    "万里街道": (
+        "2024年，上海市普陀区人民政府万里街道办事处收入预算15621.11万元，其中：财政拨款收入15621.11万元，比2023年预算减少"
+        "876.75万元；事业收入0.00万元；事业单位经营收入0.00万元；其他收入0.00万元。",
+        "2023年当年预算执行数为60.13万元，2024年预算安排25.77万元，比2023年预算执行数减少57.14%。主要原因是：项目调整。",
+        "（一）因公出国（境）费0万元，比2023年预算持平",
+        "2024年上海市普陀区人民政府万里街道办事处（部门）下属1家机关和1家参公事业单位财政拨款的机关运行经费预算为443.18万元",
+        "2024年本部门政府采购预算1662.44万元，其中：政府采购货物预算93.98万元、政府采购工程预算815.87万元、",
+    ),
 }
 
 
 def test_narrative_sentences_as_published(rendered):
     """The computed sentences read as the published ones, word for word."""
     kind, stem = rendered
+    if kind not in SENTENCES:
+        return
     text = _flat(pdf_text(stem.with_suffix(".pdf")))
     missing = [s for s in SENTENCES[kind] if _flat(s) not in text]
     assert not missing, missing

@@ -49,7 +49,7 @@ BUILTIN_TEMPLATES = _builtin_templates()
 # prints it the same way.  Cents are shown only where the amount has them,
 # except in the "cents" style that always shows two decimals (2023 forms, the modern
 # disclosure's tables) and the "whole" style that rounds to whole 元 (设置.表格金额: 元整数).
-MONEY_STYLES = ("plain", "grouped", "cents", "tenth", "whole")
+MONEY_STYLES = ("plain", "grouped", "cents", "plaincents", "tenth", "whole")
 
 
 def format_money(value: Optional[Decimal], style: str = "grouped") -> tuple[str, str]:
@@ -60,6 +60,8 @@ def format_money(value: Optional[Decimal], style: str = "grouped") -> tuple[str,
         return "", ""
     if style == "tenth":  # 万元 with one decimal (“三公” table)
         return f"{value.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP):f}", "0.0"
+    if style == "plaincents":  # two decimals, no separators (设置.三公表格式: 4614.00)
+        return f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):f}", "0.00"
     if style == "whole":
         return f"{value.quantize(Decimal('1'), rounding=ROUND_HALF_UP):,f}", "#,##0"
     has_cents = value != value.to_integral_value()

@@ -376,7 +376,7 @@ def other_notes(
         out.figures[f"三公.{key}"] = value
         change = compare(value, prior.three_public.get(key))
         text = f"{label}{wan_text(value, tp_style)}万元"
-        said = against(change, basis, lead="与", style=tp_style)
+        said = against(change, basis, lead=settings.three_public_even, style=tp_style)
         if said:
             text += f"，{said}"
         note, key_name, needed = notes[key]
@@ -448,7 +448,8 @@ def other_notes(
     running = Decimal(rc.current).quantize(CENT)
     out.figures["机关运行经费"] = running
     counts = joined([f"{n}家{kind}" for n, kind in rc.covered() if n])
-    whose = f"{name}下属{counts}" if counts else name
+    named = name + settings.name_suffix  # 设置.名称后缀: …办事处（部门）下属1家机关…
+    whose = f"{named}下属{counts}" if counts else named
     sentence = f"{y}年{whose}财政拨款的机关运行经费预算为{wan_text(running, rc_style)}万元"
     change = compare(running, prior.running_cost) if settings.running_compare else None
     reason = rc.reason.strip().rstrip("。")
@@ -507,7 +508,7 @@ def other_notes(
             Part(
                 "五、国有资产占有使用情况",
                 [
-                    f"截至{_as_of(assets.as_of)}，{name}共有车辆{assets.vehicles.total}辆，其中：{held}；"
+                    f"截至{_as_of(assets.as_of)}，{name}{settings.name_suffix}共有车辆{assets.vehicles.total}辆，其中：{held}；"
                     f"单价100万元（含）以上设备（不含车辆）{assets.equipment}台（套）。",
                     f"{y}年{who}预算安排购置车辆{assets.planned_vehicles.total}辆，其中：{planned}；"
                     f"{who}预算安排购置单价100万元（含）以上设备（不含车辆）{assets.planned_equipment}台（套）。",

@@ -315,14 +315,24 @@ class Settings(Record):
         default=None, alias="句式", description="政府采购、绩效目标两段的句式；不填按“文档”"
     )
     running_compare: bool = Field(default=True, alias="机关运行经费比较", description="机关运行经费与上年比较")
-    name_suffix: Text = Field(default="", alias="名称后缀", description="主要职能、机构设置标题中名称后的文字，如（部门）")
+    name_suffix: Text = Field(
+        default="", alias="名称后缀", description="主要职能、机构设置标题和机关运行经费、国有资产两段中名称后的文字，如（部门）"
+    )
     project_title: bool = Field(default=True, alias="项目说明标题", description="项目经费情况说明的标题写项目名称")
     project_overview: Literal["项目概述", "项目概况"] = Field(default="项目概述", alias="项目说明首项")
-    three_public_year: Literal["标题", "标题和表头", "无"] = Field(
-        default="标题", alias="三公表年份", description="“三公”经费表的标题（和表头）是否写年份"
+    three_public_year: Literal["标题", "标题和表头", "表头", "无"] = Field(
+        default="标题", alias="三公表年份", description="“三公”经费表的标题、表头是否写年份"
+    )
+    three_public_format: Optional[Literal[WAN_STYLES]] = Field(  # type: ignore[valid-type]
+        default=None, alias="三公表格式", description="“三公”经费表中万元数字的写法（以4614为例）；不填印两位小数（839.00）"
+    )
+    three_public_even: Literal["与", "比"] = Field(
+        default="与", alias="三公持平", description="“三公”经费持平时写“与2024年预算持平”或“比2024年预算持平”"
     )
     table_money: Literal["元两位小数", "元整数"] = Field(default="元两位小数", alias="表格金额")
-    table_blank: Literal["空白", "0"] = Field(default="空白", alias="表格空值", description="表1—8中为零的金额")
+    table_blank: Literal["空白", "0"] = Field(
+        default="空白", alias="表格空值", description="表2、3、5—8中为零的金额（表1、表4和空表的合计行总是空白）"
+    )
     three_public_blank: Literal["空白", "0"] = Field(default="空白", alias="三公表空值", description="“三公”经费表中为零的金额")
     page_numbers: bool = Field(default=True, alias="页码", description="页脚印页码")
     toc_numbers: bool = Field(default=True, alias="目录页码", description="目录印页码")

@@ -307,6 +307,7 @@ def _kept_rows(table: Table) -> set[int]:
 
 
 CELL_MARGINS = 170  # twips, left + right (tblCellMar)
+MODERN_CELL_MARGINS = 60  # the modern edition's 1.5 pt either side (style.css)
 EM = round(20 * CELL_STYLE[1])  # twips per full-width character at the cells' 10.5 pt
 BUDGET_EM = round(20 * BUDGET_CELL_STYLE[1])  # … and at the budget tables' 10 pt
 MODERN_EM = round(20 * MODERN_CELL_STYLE[1])  # … and at the modern edition's 12 pt
@@ -338,7 +339,8 @@ def _narrowed(text: str, room: int, align: str, em: int) -> str:
     return f'<w:ind w:right="{spare}"/>'
 
 
-def _cell_xml(cell: Cell, width: int, style_id: str, merge: str, keep: bool = False, em: int = EM) -> str:
+def _cell_xml(cell: Cell, width: int, style_id: str, merge: str, keep: bool = False, em: int = EM,
+              margins: int = CELL_MARGINS) -> str:
     props = f'<w:tcW w:w="{width}" w:type="dxa"/>'
     if cell.colspan > 1:
         props += f'<w:gridSpan w:val="{cell.colspan}"/>'
@@ -354,7 +356,7 @@ def _cell_xml(cell: Cell, width: int, style_id: str, merge: str, keep: bool = Fa
     paras = cell.paragraphs or [""]
     outline = '<w:outlineLvl w:val="0"/>' if "heading" in cell.classes else ""
     # a short label (one paragraph, not an amount) on even lines; longer texts wrap as they may
-    ind = _narrowed(paras[0], width - CELL_MARGINS, jc, em) if len(paras) == 1 and paras[0] and cell.value is None else ""
+    ind = _narrowed(paras[0], width - margins, jc, em) if len(paras) == 1 and paras[0] and cell.value is None else ""
     body = "".join(
         f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/>{keep_next}{ind}<w:jc w:val="{jc}"/>{outline}</w:pPr>'
         f'{_run_xml(p) if p else ""}</w:p>'
@@ -383,6 +385,8 @@ def _table_part(table: Table, text_width: int, style_id: str, rows: list[int], m
     on rows of at least 24.6 pt, ruled 1 pt."""
     total = sum(table.widths)
     cols = [round(text_width * w / total) for w in table.widths]
+    margins = MODERN_CELL_MARGINS if modern else CELL_MARGINS
+    side = margins // 2
     border = '<w:{0} w:val="single" w:sz="%d" w:space="0" w:color="000000"/>' % (MODERN_RULE if modern else 6)
     borders = "".join(border.format(side) for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
     if not table.ruled:
@@ -390,8 +394,8 @@ def _table_part(table: Table, text_width: int, style_id: str, rows: list[int], m
     out = [
         f'<w:tbl xmlns:w="{W_NS}"><w:tblPr><w:tblW w:w="{sum(cols)}" w:type="dxa"/><w:jc w:val="center"/>'
         f'<w:tblBorders>{borders}</w:tblBorders><w:tblLayout w:type="fixed"/>'
-        '<w:tblCellMar><w:top w:w="28" w:type="dxa"/><w:left w:w="85" w:type="dxa"/>'
-        '<w:bottom w:w="28" w:type="dxa"/><w:right w:w="85" w:type="dxa"/></w:tblCellMar></w:tblPr><w:tblGrid>'
+        f'<w:tblCellMar><w:top w:w="28" w:type="dxa"/><w:left w:w="{side}" w:type="dxa"/>'
+        f'<w:bottom w:w="28" w:type="dxa"/><w:right w:w="{side}" w:type="dxa"/></w:tblCellMar></w:tblPr><w:tblGrid>'
     ]
     out.extend(f'<w:gridCol w:w="{w}"/>' for w in cols)
     out.append("</w:tblGrid>")
@@ -414,7 +418,7 @@ def _table_part(table: Table, text_width: int, style_id: str, rows: list[int], m
             # the last row of a part never keeps with what follows: the PDF starts a
             # page after it, and a row kept with that page break moves to the next page alone
             out.append(_cell_xml(cell, width, style_id, merge, keep=r in kept and r != rows[-1],
-                                 em=MODERN_EM if modern else BUDGET_EM if table.compact else EM))
+                                 em=MODERN_EM if modern else BUDGET_EM if table.compact else EM, margins=margins))
             c = cell.col + cell.colspan
         out.append("</w:tr>")
     out.append("</w:tbl>")

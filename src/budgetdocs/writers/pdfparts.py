@@ -158,11 +158,14 @@ def front_pages(parts: list[Part], rendered: list["RenderedPart"]) -> int:
 
 
 PAGINATION_ROUNDS = 4  # lay-outs at most; one more than the deepest nesting of merges seen
+BREAK_ROUNDS = 8  # lay-outs that break rows across pages, at most (one a row, per section)
 
 
 def layout_part(html: str, folders: Sequence[Path], base: Path, first_breaks: Optional[dict] = None):
     """(final HTML, laid-out WeasyPrint document) of one part: laid out until no merged
-    cell crosses a page break (the labels cut by a break are repeated after it).
+    cell crosses a page break (the labels cut by a break are repeated after it) and no
+    text row is moved whole off a page it should have filled (it is broken there, see
+    :mod:`budgetdocs.writers.paginate`).
 
     ``first_breaks``: the breaks of the first lay-out, made elsewhere (see
     :func:`first_round`); this one starts at the second, which must cut something.
@@ -171,29 +174,47 @@ def layout_part(html: str, folders: Sequence[Path], base: Path, first_breaks: Op
     return html, document
 
 
-def _rounds(html: str, folders: Sequence[Path], base: Path, first_breaks: Optional[dict]):
-    """:func:`layout_part`, and the breaks of the first lay-out."""
+def _rounds(html: str, folders: Sequence[Path], base: Path, first_breaks: Optional[dict], first_document=None):
+    """:func:`layout_part`, and the breaks of the first lay-out (None when rows were
+    broken: the next render's guess would not be its first lay-out's).
+    ``first_document``: the first lay-out of the marked part, when made already."""
     from . import paginate
     from .pdf import layout_document
 
-    html = paginate.mark(html)
+    uncut = paginate.mark(html)  # the part as laid out before any merge is cut
+    html = uncut
     rounds = PAGINATION_ROUNDS
     if first_breaks is not None:
         again = paginate.split_rowspans(html, first_breaks)
         if again == html:
             raise ValueError("first_breaks cut nothing: the first lay-out is final")
         html, rounds = again, rounds - 1
-    for _ in range(rounds):
-        document = layout_document(html, folders, base)
+    breaking = BREAK_ROUNDS
+    while True:
+        if first_document is not None:
+            document, first_document = first_document, None
+        else:
+            document = layout_document(html, folders, base)
         breaks = paginate.page_breaks(document)
         if first_breaks is None:
             first_breaks = breaks
+        rows = paginate.rows_to_break(document, html) if breaking else {}
+        if rows:
+            # the rows are broken in the part as it was before its merges were cut (the
+            # rows after a broken one move): cutting starts again from the new lay-out
+            uncut = html = paginate.break_rows(uncut, rows)
+            breaking -= 1
+            rounds = PAGINATION_ROUNDS
+            first_breaks = {}
+            continue
+        rounds -= 1
         again = paginate.split_rowspans(html, breaks)
-        if again == html:
+        if again == html or rounds <= 0:
             break
         html = again
     # a class with no style: the layout just made stays valid
-    return paginate.mark_page_starts(html, breaks), document, first_breaks
+    marked = paginate.mark_layout(paginate.mark_page_starts(html, breaks), document)
+    return marked, document, (first_breaks or None)
 
 
 def render_part(html: str, folders: Sequence[Path], base: Path, first_breaks: Optional[dict] = None) -> RenderedPart:
@@ -203,7 +224,7 @@ def render_part(html: str, folders: Sequence[Path], base: Path, first_breaks: Op
     return _drawn(html, document, first)
 
 
-def _drawn(html: str, document, first_breaks: dict) -> RenderedPart:
+def _drawn(html: str, document, first_breaks: Optional[dict]) -> RenderedPart:
     from .paginate import body_of
     from .pdf import draw_document
 
@@ -218,15 +239,18 @@ def _drawn(html: str, document, first_breaks: dict) -> RenderedPart:
 
 def first_round(html: str, folders: Sequence[Path], base: Path):
     """The first lay-out of a part: the part drawn (a :class:`RenderedPart`) when no
-    merged cell crosses a break, else the breaks, for :func:`render_part` to go on from."""
+    merged cell crosses a break, or when a row must be broken across pages (the rounds
+    then go on here), else the breaks, for :func:`render_part` to go on from."""
     from . import paginate
     from .pdf import layout_document
 
     marked = paginate.mark(html)
     document = layout_document(marked, folders, base)
     breaks = paginate.page_breaks(document)
+    if paginate.rows_to_break(document, marked):
+        return _drawn(*_rounds(html, folders, base, None, document))
     if paginate.split_rowspans(marked, breaks) == marked:
-        return _drawn(paginate.mark_page_starts(marked, breaks), document, breaks)
+        return _drawn(paginate.mark_layout(paginate.mark_page_starts(marked, breaks), document), document, breaks)
     return breaks
 
 

@@ -200,6 +200,54 @@ def grid(rows: list) -> list[tuple[object, int, int, int, int]]:
     return placed
 
 
+KEEP = "keep"  # a label row the template keeps with the row after it
+KEEP_NEXT = "keep-next"  # a row pagination keeps with the row after it (see :func:`kept_rows`)
+CONTINUED = "continued"  # the rest of a text row broken across pages (budgetdocs.paginate)
+
+
+def header_row(tr) -> bool:
+    """A header or label row: a repeated header row (``thead``), a row the template marks
+    ``keep`` (分解目标, 一级指标/二级指标…, 子项目名称/预算金额), or a row of header cells only
+    (a budget table's column headings)."""
+    if tr.getparent() is not None and tr.getparent().tag == "thead":
+        return True
+    if KEEP in _classes(tr):
+        return True
+    cells = [cell for cell in tr if cell.tag in ("td", "th")]
+    return bool(cells) and all(cell.tag == "th" for cell in cells) and CONTINUED not in _classes(tr)
+
+
+def kept_rows(rows: list) -> set[int]:
+    """The rows of a table (its ``<tr>`` elements) that stay on the page of the row after
+    them, so that no page ends with a header or label row and fewer than two rows under it:
+    every header or label row of the body that has a row after it, and the first row under
+    a run of them when the rows it heads are two or more.  The rows a run heads end where
+    the labels merged over the run end, else at the next header row or the table's end.
+    A row broken across pages (its rest a ``continued`` row) and the repeated header rows
+    of a ``thead`` (the PDF and Word repeat them) are left to the writers."""
+    heads = [header_row(tr) for tr in rows]
+    placed = grid(rows)
+    kept: set[int] = set()
+    r = 0
+    while r < len(rows):
+        if not heads[r]:
+            r += 1
+            continue
+        start = r
+        while r < len(rows) and heads[r]:
+            r += 1
+        if r == len(rows):
+            break  # header rows that end the table head nothing
+        kept.update(i for i in range(start, r) if rows[i].getparent().tag != "thead")
+        ends = [row + span for _cell, row, _col, span, _colspan in placed if start <= row < r and row + span > r]
+        end = max(ends) if ends else next((i for i in range(r + 1, len(rows)) if heads[i]), len(rows))
+        # rows the run heads, a row broken across pages counted once
+        under = [i for i in range(r, end) if CONTINUED not in _classes(rows[i])]
+        if len(under) >= 2 and CONTINUED not in _classes(rows[r + 1]):
+            kept.add(r)
+    return kept
+
+
 def _table(node) -> Table:
     widths = [_width(col) for col in node.iter("col")]
     if not widths:
@@ -214,7 +262,7 @@ def _table(node) -> Table:
         if part.tag not in ("thead", "tbody"):
             raise RenderError(f"layout: <{part.tag}> is not allowed in a table")
         for tr in part:
-            if "keep" in _classes(tr):
+            if KEEP in _classes(tr) or KEEP_NEXT in _classes(tr):
                 keep.append(len(rows))
             if "page-start" in _classes(tr):
                 starts.append(len(rows))
@@ -226,6 +274,7 @@ def _table(node) -> Table:
             if td.tag not in ("td", "th"):
                 raise RenderError(f"layout: <{td.tag}> is not allowed in a row")
     placed = grid(rows)
+    keep = sorted(set(keep) | kept_rows(rows))
     occupied = {(rr, cc) for _, r, c, rowspan, colspan in placed for rr in range(r, r + rowspan) for cc in range(c, c + colspan)}
     cells = []
     for td, r, c, rowspan, colspan in placed:
