@@ -147,9 +147,16 @@ class FolderLoader(FileSystemLoader):
         return source, filename, uptodate
 
 
-def phrases(parts) -> Markup:
-    """A title that may break only between its phrases (a unit's name is never cut)."""
-    return Markup("").join(Markup('<span class="nb">{}</span>').format(part) for part in parts)
+PHRASE_LIMIT = 16  # characters of a cover title's line (26 pt on a portrait page: 17)
+
+
+def phrases(parts, limit: int = PHRASE_LIMIT) -> Markup:
+    """A title that may break only between its phrases (a unit's name is never cut); a
+    phrase longer than a line (``limit`` characters) may break inside, or it would run
+    off the page (上海市人力资源和社会保障局咨询服务中心 is 19 characters)."""
+    return Markup("").join(
+        Markup('<span class="nb">{}</span>').format(part) if len(str(part)) <= limit else escape(part) for part in parts
+    )
 
 
 def _template_line(tb) -> str:
