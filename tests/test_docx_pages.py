@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 from pathlib import Path
@@ -210,3 +211,44 @@ def test_planned_lines_and_the_width_that_sets_them():
     for capacity in (9.6, 11, 12):
         lines = even_lines("处级党政领导干部参加培训累计学时数（含网络培训学时数）", capacity)
         assert not any(line.endswith("（") for line in lines[:-1]), lines
+
+
+def test_no_docx_page_strands_a_header():
+    """Every document of the repository (laid out once for tests/test_pages.py): the DOCX
+    starts a page (a page break, its table cut, the labels repeated) at every row the PDF
+    starts a page with, so none of those pages ends with a header or label row and fewer
+    than two of the rows under it; and where Word breaks a page of its own (its fonts set
+    a page a little differently), every paragraph of a header row and of the first row
+    under it keeps with the next (``keepNext``), as the PDF keeps them."""
+    from datetime import datetime
+
+    import pagecheck
+    from budgetdocs.writers.docx import write_docx
+
+    kept = pieces_seen = 0
+    for doc in pagecheck.repository():
+        tree, tables = pagecheck.tables_of(doc)
+        body = etree.fromstring(zipfile.ZipFile(io.BytesIO(write_docx(tree, datetime(2023, 1, 1)))).read("word/document.xml"))
+        word_tables = list(body.iter(f"{W}tbl"))
+        at = 0
+        for rows, table in tables:
+            heads = table.header_rows
+            starts = sorted(r for r in table.page_starts if heads < r < table.row_count)
+            bounds = [heads] + starts + [table.row_count]
+            pages = [sum(1 for s in starts if s <= r) for r in range(heads, table.row_count)]
+            assert not pagecheck.stranded(rows[heads:], pages, heads > 0), (doc.name, rows[0].text_content()[:30])
+            keep = pagecheck.must_keep(rows)
+            for low, high in zip(bounds, bounds[1:]):
+                piece = word_tables[at]
+                at += 1
+                pieces_seen += 1
+                word_rows = piece.findall(f"{W}tr")[heads:]
+                assert len(word_rows) == high - low, doc.name
+                for r, word_row in zip(range(low, high - 1), word_rows):
+                    if r in keep:
+                        kept += 1
+                        paragraphs = list(word_row.iter(f"{W}p"))
+                        assert all(p.find(f"{W}pPr/{W}keepNext") is not None for p in paragraphs), (
+                            f"{doc.name}: row {r} ({rows[r].text_content().strip()[:20]}) does not keep with the next")
+        assert at == len(word_tables), doc.name
+    assert kept > 100 and pieces_seen > 200

@@ -116,6 +116,21 @@ def test_a_label_never_ends_a_printed_page():
     assert [b.id for b in ws.row_breaks.brk] == [1]  # a break after row 1: the label moves down
 
 
+def test_header_rows_and_the_row_under_them_start_a_page_together():
+    """A table's header rows and the first row under them (kept rows) that do not fit the
+    page with the row after them start the next page together: the manual break comes
+    before the first of them, not between them."""
+    from openpyxl import Workbook
+
+    from budgetdocs.writers.xlsx import PAGE_FILL, _keep_with_next, printable
+
+    page = PAGE_FILL * printable("portrait")[1]
+    ws = Workbook().active
+    heights = {1: page - 70, 2: 20.0, 3: 20.0, 4: 20.0, 5: 20.0, 6: 20.0}  # 2, 3 header rows, 4 the first under them
+    _keep_with_next(ws, heights, {2, 3, 4}, 6, 70.0, "portrait")
+    assert [b.id for b in ws.row_breaks.brk] == [1]
+
+
 def test_the_cover_places_its_title_a_third_down_as_the_pdf_does(workbooks):
     """The 2017 disclosure's cover sheet: the title row is tall and holds its text at the
     bottom, so that the title sits a third down the printed page as in the PDF and the
@@ -127,3 +142,74 @@ def test_the_cover_places_its_title_a_third_down_as_the_pdf_does(workbooks):
     assert ws.row_dimensions[title].height >= 130
     assert ws.cell(row=title, column=1).alignment.vertical == "bottom"
     assert ws.cell(row=title, column=1).alignment.horizontal == "center"
+
+
+def _printed_pages(ws, fill: float) -> dict[int, int]:
+    """Sheet row → the page it prints on, as LibreOffice and Excel paginate: a page starts
+    at every manual break and wherever the next row does not fit ``fill`` of the printable
+    height at the print scale (the repeated title rows above every page after the first)."""
+    titles = 0.0
+    if ws.print_title_rows:
+        low, high = (int(part.strip("$")) for part in ws.print_title_rows.split(":"))
+        titles = sum(ws.row_dimensions[r].height or 15 for r in range(low, high + 1))
+    capacity = fill * _area(ws)[1] / _scale(ws)
+    manual = {b.id for b in ws.row_breaks.brk}
+    pages, page, used = {}, 0, 0.0
+    for r in range(1, ws.max_row + 1):
+        height = ws.row_dimensions[r].height or 15
+        top = titles if page else 0.0
+        if r > 1 and (r - 1 in manual or (used > top and used + height > capacity)):
+            page, used = page + 1, titles
+        used += height
+        pages[r] = page
+    return pages
+
+
+def test_no_xlsx_page_strands_a_header():
+    """Every document of the repository (laid out once for tests/test_pages.py), its XLSX
+    paginated as a spreadsheet application prints it (filling the paper, or a little less
+    where our row heights are estimated short): no page ends with a header or label row
+    and fewer than two of the rows under it — the PDF's page starts are manual breaks,
+    and where the application breaks a page of its own a manual break comes before the
+    header rows instead."""
+    import dataclasses
+    import io
+    from datetime import datetime
+
+    import pagecheck
+    from budgetdocs.writers.tree import Paragraph, Table
+    from budgetdocs.writers.xlsx import PAGE_FILL, _sheets, write_xlsx
+
+    checked = 0
+    for doc in pagecheck.repository():
+        tree, tables = pagecheck.tables_of(doc)
+        html_rows = {id(table): rows for rows, table in tables}
+        wb = openpyxl.load_workbook(io.BytesIO(write_xlsx(tree, datetime(2023, 1, 1))))
+        sheets = _sheets([dataclasses.replace(s, blocks=list(s.blocks)) for s in tree.sections])
+        assert len(sheets) == len(wb.worksheets), doc.name
+        for ws, section in zip(wb.worksheets, sheets):
+            printed = [_printed_pages(ws, fill) for fill in (1.0, PAGE_FILL)]
+            row = 1
+            for index, block in enumerate(section.blocks):
+                if isinstance(block, Paragraph):
+                    row += 1
+                    continue
+                rows = html_rows[id(block)] if id(block) in html_rows else None
+                if rows is None:  # (a block re-made by the grouping of sections: find it by its cells)
+                    rows = next(r for r, t in tables if t.cells == block.cells and t.row_count == block.row_count)
+                first = next((c for c in block.cells if c.row == 0 and c.value is None and c.text), None)
+                if first is not None:  # the table is where the replay puts it
+                    texts = {str(c.value).replace("\n", "") for c in ws[row] if isinstance(c.value, str)}
+                    assert first.text.replace("\n", "") in texts, (doc.name, ws.title, row, first.text, texts)
+                heads = block.header_rows
+                for pages in printed:
+                    on = [pages.get(row + r) for r in range(heads, block.row_count)]
+                    found = pagecheck.stranded(rows[heads:], on, heads > 0)
+                    assert not found, f"{doc.name}, sheet {ws.title}: a header row ends a page ({rows[heads + max(found[0], 0)].text_content().strip()[:20]})"
+                checked += 1
+                row += block.row_count
+                following = section.blocks[index + 1] if index + 1 < len(section.blocks) else None
+                if not (isinstance(following, Table) and following.joined):
+                    row += 1
+            assert row - 1 >= ws.max_row, (doc.name, ws.title, row, ws.max_row)
+    assert checked > 100

@@ -276,7 +276,7 @@ def _paragraph_xml(block: Paragraph, style_id: str, text_width: int, pages: Opti
     runs = "".join(_run_xml(r.text, r.bold) for r in block.runs)
     if block.kind == "toc" and not numbers and leaders:
         runs += _run_xml("\t")  # the leader dots run to the right margin, no number after them
-    elif block.kind == "toc" and pages and block.target in pages:
+    elif block.kind == "toc" and numbers and pages and block.target in pages:
         # A PAGEREF to the heading's bookmark whose shown result is the page the PDF
         # prints: every reader shows a number without updating fields, and a reader
         # that lays the DOCX out itself (LibreOffice) or updates fields (Word) shows
@@ -293,7 +293,9 @@ KEEP_MERGE = 20  # a merged label of at most this many rows keeps its rows on on
 
 
 def _kept_rows(table: Table) -> set[int]:
-    """Rows whose paragraphs keep with the next row: label rows, and all but the last
+    """Rows whose paragraphs keep with the next row: header and label rows and the first
+    row under them (``Table.keep``, see :func:`.tree.kept_rows`: no page ends with a header
+    and fewer than two rows under it), and all but the last
     row of a merge under a 一级/二级 label (so where Word must break a page the PDF did
     not, it breaks between groups, and the next group starts with its label).  The
     block labels of the first column span whole pages and are left out."""

@@ -20,10 +20,13 @@ that goes on:
   are fewer;
 - a text row that does not fit the rest of a page is broken there rather than moved
   whole (:func:`rows_to_break`), when it is taller than a third of a page and moving it
-  would leave a quarter of the page blank (or half of it, whatever its height), or when
-  it is taller than a page: its text cells are cut at a line end into two rows, the
+  would leave a quarter of the page blank (or a third of it, whatever its height), or
+  when it is taller than a page: its text cells are cut at a line end into two rows, the
   second starting the next page (``continued``), and its labels and amounts merged over
   both, so that the labels are repeated on the next page as any merge a break cuts.
+  The first part holds three lines at least, the rest two.  The rows are broken in the
+  part before its merges are cut, one a section a lay-out (a break moves what follows
+  it), and the cutting starts again from the new lay-out (:func:`.pdfparts.layout_part`).
 """
 
 from __future__ import annotations
@@ -39,15 +42,10 @@ from .tree import CONTINUED, KEEP, KEEP_NEXT, grid, kept_rows
 TABLE = "data-bd-t"  # table number within the part
 ROW = "data-bd-r"  # row number within its table (thead rows included)
 HEAD = "data-bd-h"  # a repeated header row
-# Written from the final lay-out (:func:`mark_layout`), for the checks of the pages:
-PAGE = "data-bd-page"  # the page of the part a row starts on
-LAST = "data-bd-last"  # the page it ends on, when a row runs onto another page
-GAP = "data-bd-gap"  # on a page's first row: the share of the page before left blank at its foot
-
 # A row breaks across pages (its text cut into two rows) only
 TALL = 1 / 3  # when taller than this share of a page and
 BLANK = 1 / 4  # moving it whole leaves this share of the page before blank,
-HALF = 1 / 2  # or moving it leaves this share blank (whatever its height),
+HALF = 1 / 3  # or moving it leaves this share blank (whatever its height),
 MIN_LINES = 3  # with this many lines at least on the first page
 MIN_REST = 2  # and this many on the next (a long cell's; a short one may move whole)
 SAFETY = 2.0  # CSS px kept free at the page foot: the estimate of the first row's height
@@ -232,15 +230,6 @@ def _page_area(page) -> tuple[float, float]:
     return top, top + box.height
 
 
-def _content_bottom(page) -> float:
-    """The lowest edge of what a page holds (its content area's top when empty)."""
-    bottom = _page_area(page)[0]
-    for box in _descendants(page._page_box):
-        if type(box).__name__ in ("LineBox", "TableRowBox", "TableBox", "BlockReplacedBox"):
-            bottom = max(bottom, box.position_y + box.margin_height())
-    return bottom
-
-
 def _bottom(box) -> float:
     return box.position_y + box.height
 
@@ -294,14 +283,17 @@ def _break_plan(fragments: list[_Fragment], room: float) -> Optional[dict[int, t
     not fit; None when the row cannot be broken there (no text cell, or too few lines
     on either side)."""
     first = fragments[0].box
+    if not first.children:
+        return None  # (every column of the row merged from above)
     cells = {cell.grid_x: [cell] for cell in first.children}
     for fragment in fragments[1:]:
         for cell in fragment.box.children:
             cells.setdefault(cell.grid_x, []).append(cell)
-    # what a cell adds to its text: rules and padding (the least any cell of the row has,
-    # without the padding that centres a shorter cell)
-    padding = min(c.padding_top for c in first.children) + min(c.padding_bottom for c in first.children)
-    rules = max(c.border_top_width + c.border_bottom_width for c in first.children)
+    # what a cell adds to its text: its padding as the stylesheet sets it (a box's has the
+    # padding that centres a shorter cell, and none at the foot of a page it runs over)
+    # and its rules (the top one, twice: the bottom one of a split row is not drawn)
+    padding = max(_padding(c, "top") + _padding(c, "bottom") for c in first.children)
+    rules = 2 * max(c.border_top_width for c in first.children)
     room -= padding + rules
     plan: dict[int, tuple[int, int]] = {}
     longest = (0, 0)  # (lines, lines on the first page) of the longest cell cut
@@ -323,6 +315,12 @@ def _break_plan(fragments: list[_Fragment], room: float) -> Optional[dict[int, t
     if not plan or longest[1] < MIN_LINES:
         return None
     return plan
+
+
+def _padding(cell, side: str) -> float:
+    """A cell's padding on ``side`` (top, bottom) as the stylesheet sets it, in CSS px."""
+    value = cell.style[f"padding_{side}"]
+    return value.value if getattr(value, "unit", None) == "px" else getattr(cell, f"padding_{side}")
 
 
 def _text_cell(element) -> bool:
@@ -391,10 +389,15 @@ def _moved(document, fragments, rows, t: int, r: int, before: _Fragment, page_he
     return None
 
 
+JOIN = "data-bd-join"  # on a continued cell: its first paragraph goes on from the cell above
+
+
 def break_rows(html: str, plans: dict[tuple[int, int], dict[int, tuple[int, int]]]) -> str:
     """Break each planned row into two rows: the text cells' first lines in the first,
     the rest in the second (``continued``: it starts a page); the row's labels and
-    amounts, and the merges crossing it, span both (a page break then repeats them)."""
+    amounts, and the merges crossing it, span both (a page break then repeats them).
+    A row that is already the first part of a broken row (it did not fit the page
+    before either) gives its rest to the row that continues it."""
     if not plans:
         return html
     root = lxml_html.document_fromstring(html)
@@ -402,26 +405,86 @@ def break_rows(html: str, plans: dict[tuple[int, int], dict[int, tuple[int, int]
     for (t, r), plan in sorted(plans.items(), key=lambda item: (item[0][0], -item[0][1])):
         rows = _rows(tables[t])
         row = rows[r]
-        rest = row.makeelement("tr", {k: v for k, v in row.attrib.items() if not k.startswith("data-bd-")})
-        _set_class(rest, CONTINUED, True)
-        _set_class(rest, "page-start", False)
-        _set_class(rest, KEEP, False)
-        _set_class(rest, KEEP_NEXT, False)
-        rest.set("style", "break-before: page")  # (in the layout, not the stylesheet a user may replace)
-        for anchor in _grid(rows):
+        after = rows[r + 1] if r + 1 < len(rows) and CONTINUED in _classes(rows[r + 1]) else None
+        rest = after
+        if rest is None:
+            rest = row.makeelement("tr", {k: v for k, v in row.attrib.items() if not k.startswith("data-bd-")})
+            for name in ("page-start", KEEP, KEEP_NEXT):
+                _set_class(rest, name, False)
+            _set_class(rest, CONTINUED, True)
+            rest.set("style", "break-before: page")  # (in the layout, not the stylesheet a user may replace)
+        grid_now = _grid(rows)
+        going_on = {a.col: a.element for a in grid_now if a.row == r + 1} if after is not None else {}
+        for anchor in grid_now:
             cell = anchor.element
-            if anchor.row < r < anchor.row + anchor.rowspan:
-                _set_span(cell, anchor.rowspan + 1)  # a merge crossing the row covers both halves
+            if after is None and anchor.row < r < anchor.row + anchor.rowspan:
+                _set_span(cell, anchor.rowspan + 1)  # a merge crossing the row covers both parts
             elif anchor.row == r:
                 if anchor.rowspan == 1 and _text_cell(cell):
-                    head, tail = _cut_text(cell, *(plan[anchor.col] if anchor.col in plan else _whole(cell)))
+                    if after is not None and anchor.col not in plan:
+                        continue  # the cell fits: what goes on below it stays as it was
+                    cut = plan[anchor.col] if anchor.col in plan else _whole(cell)
+                    head, tail = _cut_text(cell, *cut)
                     row.replace(cell, head)
-                    rest.append(tail)
-                else:
+                    if cut[1]:
+                        tail.set(JOIN, "1")
+                    elif JOIN in tail.attrib:
+                        del tail.attrib[JOIN]
+                    if after is None:
+                        rest.append(tail)
+                    else:
+                        below = going_on[anchor.col]
+                        after.replace(below, _joined(tail, below))
+                elif after is None:
                     _set_span(cell, anchor.rowspan + 1)
-        row.addnext(rest)
-        rest.tail, row.tail = row.tail, None
+        if after is None:
+            row.addnext(rest)
+            rest.tail, row.tail = row.tail, None
     return mark(lxml_html.tostring(root, encoding="unicode", doctype="<!DOCTYPE html>"))
+
+
+def _joined(first, second):
+    """The text of cell ``first`` followed by that of cell ``second`` (the parts of one
+    cell's text on two rows), as one cell with ``first``'s attributes; when ``second``
+    goes on with the paragraph ``first`` ends with (``data-bd-join``), one paragraph."""
+    cell = _copy(first)
+    cell.tail = second.tail
+    join = second.get(JOIN) is not None
+    firsts = [child for child in first if child.tag == "p"]
+    seconds = [_copy(child) for child in second if child.tag == "p"]
+    if not firsts and not seconds:  # one paragraph each, the cells' own text
+        if join or not _has_text(cell):
+            _append_inline(cell, second)
+        else:
+            _append_inline(cell, second, separator=True)
+        return cell
+    if not firsts and _has_text(first):  # (a bare first part: make it a paragraph)
+        paragraph = cell.makeelement("p", {})
+        paragraph.text, cell.text = cell.text, None
+        for child in list(cell):
+            paragraph.append(child)
+        cell.append(paragraph)
+    if not seconds and _has_text(second):
+        paragraph = second.makeelement("p", {})
+        _append_inline(paragraph, second)
+        seconds = [paragraph]
+    existing = [child for child in cell if child.tag == "p"]
+    if join and existing and seconds:
+        _append_inline(existing[-1], seconds.pop(0))
+    for paragraph in seconds:
+        cell.append(paragraph)
+    return cell
+
+
+def _append_inline(target, source, separator: bool = False) -> None:
+    """Append ``source``'s text and inline children to ``target``'s."""
+    text = ("\n" if separator else "") + (source.text or "")
+    if len(target):
+        target[-1].tail = (target[-1].tail or "") + text
+    else:
+        target.text = (target.text or "") + text
+    for child in source:
+        target.append(copy.deepcopy(child))
 
 
 def _whole(cell) -> tuple[int, int]:
@@ -521,31 +584,3 @@ def _split_inline(node, chars: int):
         add_text(second, b)
     return first, second
 
-
-def mark_layout(html: str, document) -> str:
-    """Write the lay-out's pages into the part's HTML: on every row the page it starts on
-    (and the page it ends on, if another), on the first row of a page the share of the
-    page before left blank at its foot.  The checks of the pages read them."""
-    fragments = _row_fragments(document)
-    if not fragments:
-        return html
-    firsts: dict[int, tuple[int, int]] = {}
-    for key, pieces in sorted(fragments.items(), key=lambda item: (item[1][0].page, item[1][0].box.position_y, item[0])):
-        firsts.setdefault(pieces[0].page, key)
-    gaps = {}
-    for page, key in firsts.items():
-        if page:
-            top, bottom = _page_area(document.pages[page - 1])
-            gaps[key] = max(0.0, (bottom - _content_bottom(document.pages[page - 1])) / (bottom - top))
-    root = lxml_html.document_fromstring(html)
-    for t, table in enumerate(root.iter("table")):
-        for r, row in enumerate(_rows(table)):
-            pieces = fragments.get((t, r))
-            if not pieces:
-                continue
-            row.set(PAGE, str(pieces[0].page))
-            if pieces[-1].page != pieces[0].page:
-                row.set(LAST, str(pieces[-1].page))
-            if (t, r) in gaps:
-                row.set(GAP, f"{gaps[(t, r)]:.3f}")
-    return lxml_html.tostring(root, encoding="unicode", doctype="<!DOCTYPE html>")

@@ -209,12 +209,13 @@ def _rounds(html: str, folders: Sequence[Path], base: Path, first_breaks: Option
             continue
         rounds -= 1
         again = paginate.split_rowspans(html, breaks)
-        if again == html or rounds <= 0:
+        if again == html:
             break
         html = again
+        if rounds <= 0:
+            break
     # a class with no style: the layout just made stays valid
-    marked = paginate.mark_layout(paginate.mark_page_starts(html, breaks), document)
-    return marked, document, (first_breaks or None)
+    return paginate.mark_page_starts(html, breaks), document, (first_breaks or None)
 
 
 def render_part(html: str, folders: Sequence[Path], base: Path, first_breaks: Optional[dict] = None) -> RenderedPart:
@@ -250,7 +251,7 @@ def first_round(html: str, folders: Sequence[Path], base: Path):
     if paginate.rows_to_break(document, marked):
         return _drawn(*_rounds(html, folders, base, None, document))
     if paginate.split_rowspans(marked, breaks) == marked:
-        return _drawn(paginate.mark_layout(paginate.mark_page_starts(marked, breaks), document), document, breaks)
+        return _drawn(paginate.mark_page_starts(marked, breaks), document, breaks)
     return breaks
 
 

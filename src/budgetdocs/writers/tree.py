@@ -87,7 +87,7 @@ class Table:
     page_break_before: bool = False
     joined: bool = False  # drawn as one grid with the table before it (no gap)
     ruled: bool = True  # False for a borderless "fields" table (label: value lines)
-    keep: tuple[int, ...] = ()  # rows that stay on the page of the row after them
+    keep: tuple[int, ...] = ()  # rows that stay on the page of the row after them (kept_rows)
     page_starts: tuple[int, ...] = ()  # rows the PDF starts a page with (merges are cut there)
     compact: bool = False  # a budget table: 10 pt text (style.css table.budget), not 10.5
 
@@ -221,12 +221,11 @@ def kept_rows(rows: list) -> set[int]:
     """The rows of a table (its ``<tr>`` elements) that stay on the page of the row after
     them, so that no page ends with a header or label row and fewer than two rows under it:
     every header or label row of the body that has a row after it, and the first row under
-    a run of them when the rows it heads are two or more.  The rows a run heads end where
-    the labels merged over the run end, else at the next header row or the table's end.
-    A row broken across pages (its rest a ``continued`` row) and the repeated header rows
-    of a ``thead`` (the PDF and Word repeat them) are left to the writers."""
+    a run of them when two rows or more follow before the next header row or the table's
+    end (the two halves of a row broken across pages count once: the first half is never
+    kept with its rest).  The repeated header rows of a ``thead`` are left to the writers
+    (the PDF and Word repeat them on every page)."""
     heads = [header_row(tr) for tr in rows]
-    placed = grid(rows)
     kept: set[int] = set()
     r = 0
     while r < len(rows):
@@ -239,9 +238,7 @@ def kept_rows(rows: list) -> set[int]:
         if r == len(rows):
             break  # header rows that end the table head nothing
         kept.update(i for i in range(start, r) if rows[i].getparent().tag != "thead")
-        ends = [row + span for _cell, row, _col, span, _colspan in placed if start <= row < r and row + span > r]
-        end = max(ends) if ends else next((i for i in range(r + 1, len(rows)) if heads[i]), len(rows))
-        # rows the run heads, a row broken across pages counted once
+        end = next((i for i in range(r + 1, len(rows)) if heads[i]), len(rows))
         under = [i for i in range(r, end) if CONTINUED not in _classes(rows[i])]
         if len(under) >= 2 and CONTINUED not in _classes(rows[r + 1]):
             kept.add(r)

@@ -295,7 +295,9 @@ DEFAULT_ROW = 15.0  # points: a row with no height of its own (the blank row aft
 
 def _keep_with_next(ws, heights: dict[int, float], kept: set[int], rows: int, sheet_units: float, orientation: str) -> None:
     """Where the sheet's rows would make a page end on a kept row (a label whose text does
-    not fit under it), put a manual page break before that row instead.
+    not fit under it, a table's header rows and the first row under them), put a manual
+    page break before that row instead — before the first of the kept rows that lead to
+    it, so that a header and the two rows under it start the next page together.
 
     Follows the pages as LibreOffice and Excel fill them: the sheet is printed fitted to
     the paper's width, rows go on a page until the next one does not fit (at
@@ -307,19 +309,23 @@ def _keep_with_next(ws, heights: dict[int, float], kept: set[int], rows: int, sh
     scale = min(1.0, width / (sheet_units * PT_PER_UNIT))
     page = PAGE_FILL * height / scale
     manual = {b.id for b in ws.row_breaks.brk}
-    used = 0.0
+    used, page_first = 0.0, 1
     for r in range(1, rows + 1):
         if r - 1 in manual:
-            used = 0.0
+            used, page_first = 0.0, r
         h = heights.get(r, DEFAULT_ROW)
         if used and used + h > page:
-            # the page ends before row r: not right after a kept row
-            if r - 1 in kept and r - 2 not in manual and r > 2:
-                ws.row_breaks.append(Break(id=r - 2))
-                manual.add(r - 2)
-                used = heights.get(r - 1, DEFAULT_ROW)
+            # the page ends before row r: not right after a kept row (nor a run of them)
+            start = r
+            while start - 1 in kept and start - 1 > page_first:
+                start -= 1
+            if start < r:
+                ws.row_breaks.append(Break(id=start - 1))
+                manual.add(start - 1)
+                used = sum(heights.get(k, DEFAULT_ROW) for k in range(start, r))
+                page_first = start
             else:
-                used = 0.0
+                used, page_first = 0.0, r
         used += h
 
 
@@ -382,6 +388,8 @@ def _write_section(ws, section: Section, styles: "_Styles", sample: bool, draft:
         pieces += on_pages
         for r in range(block.row_count):
             heights.setdefault(first + r, MODERN_ROW if modern else CELL_SIZE * LEADING + 4)
+        # header and label rows, and the first row under them, stay with the next row
+        kept_rows.update(first + r for r in block.keep if r + 1 < block.row_count)
         deficits = []
         bounds = maps[id(block)]
         for c in block.cells:
@@ -404,8 +412,9 @@ def _write_section(ws, section: Section, styles: "_Styles", sample: bool, draft:
             # estimate of its width, made for text, would make its row two lines high)
             size, need = _fit([] if modern and c.value is not None else c.paragraphs, width, 409 * c.rowspan, cell_size)
             # a label merged over many rows sits at their top: where a printed page
-            # cuts the merge, the label is on the page where it starts, never clipped
-            vertical = "top" if c.rowspan > 2 else "center"
+            # cuts the merge, the label is on the page where it starts, never clipped;
+            # a header merged within a table's first rows (which open its page) is centred
+            vertical = "top" if c.rowspan > 2 and c.row + c.rowspan > 4 else "center"
             styles.apply(cell, (SONG if modern else SERIF, size, False, None), (c.align, vertical), block.ruled, number_format)
             if block.ruled:
                 for rr in range(top, top + c.rowspan):
