@@ -2,7 +2,8 @@
 # Set up budgetdocs on a fresh Debian 12 machine (run as root, from the project folder):
 #  - Debian packages: Noto CJK fonts, Liberation fonts (metric-compatible with Times New
 #    Roman, which the DOCX/XLSX name for Latin text), HarfBuzz subsetting (fast PDF font subsets),
-#    poppler-utils (pdftotext/pdffonts, used by the tests);
+#    poppler-utils (pdftotext/pdffonts, used by the tests), LibreOffice Calc without its GUI
+#    (the tests recalculate the fill-in workbook's formulas with it);
 #  - a fontconfig file mapping the official faces (仿宋_GB2312, 黑体 …) to Noto CJK;
 #  - a virtual environment .venv with this package and its test extras.
 # Safe to run again; it only installs what is missing.
@@ -10,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 need=()
-for pkg in fonts-noto-cjk fonts-liberation2 libharfbuzz-subset0 poppler-utils fontconfig; do
+for pkg in fonts-noto-cjk fonts-liberation2 libharfbuzz-subset0 poppler-utils fontconfig libreoffice-calc-nogui; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

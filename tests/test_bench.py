@@ -1,4 +1,6 @@
-"""The benchmark script runs end to end on a tiny case (the full bench is not a test)."""
+"""The benchmark script runs end to end on a tiny case (the full bench is not a test).
+
+About 40 s: marked ``bench`` and left out of the default run (``pytest -m bench`` runs it)."""
 
 from __future__ import annotations
 
@@ -6,9 +8,12 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from conftest import REPO
 
 
+@pytest.mark.bench
 def test_bench_quick(tmp_path):
     results = tmp_path / "RESULTS.md"
     subprocess.run([sys.executable, str(REPO / "bench" / "run.py"), "--quick", "--results", str(results)], check=True, capture_output=True)

@@ -25,7 +25,7 @@ from click.testing import CliRunner
 from budgetdocs.cli import main
 from conftest import DATA, FIXTURES
 from seedtext import coverage, docx_text, pdf_text, xlsx_text
-from test_putuo import EXAMPLES, LEADERS, reference
+from test_putuo import EXAMPLES, LEADERS, REPO, reference
 from test_seeds import CASES, seed_forms_text, year_text
 
 # zero-width and format characters a reader does not see: ZWSP, ZWNJ, ZWJ, LRM, RLM,
@@ -37,29 +37,30 @@ TOLERANCE = 0.005  # the DOCX may hold this much less of a text than the PDF, no
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory) -> dict[str, Path]:
     """The seeds' years (every unit) and the Putuo examples, as PDF, DOCX and XLSX: the
-    folder of each ("seeds", and the examples' kinds, 部门预算 and 单位预算)."""
+    folder of the seeds' years ("seeds"), and the stem of each example's document (by its id)."""
     out = tmp_path_factory.mktemp("seeds")
     runner = CliRunner()
     for year in sorted({year for _, year, _ in CASES}):
         result = runner.invoke(main, ["--year", str(year), "--all", "--data", str(DATA), "--out", str(out)])
         assert result.exit_code == 0, result.output
     folders = {"seeds": out}
-    for kind, example in EXAMPLES.items():
+    for kind, (folder, _, year, unit, stem) in EXAMPLES.items():
         root = tmp_path_factory.mktemp("putuo") / "putuo"
-        shutil.copytree(example / "data", root / "data")
+        shutil.copytree(REPO / "examples" / folder / "data", root / "data")
         cwd = os.getcwd()
         os.chdir(root)
         try:
-            result = runner.invoke(main, ["--year", "2025", "--unit", "区政府办公室"])
+            result = runner.invoke(main, ["--year", str(year), "--unit", unit])
         finally:
             os.chdir(cwd)
         assert result.exit_code == 0, result.output
-        folders[kind] = root / "output" / "2025" / "区政府办公室"
+        folders[kind] = root / "output" / str(year) / unit / stem
     return folders
 
 
 def written(rendered: dict[str, Path]) -> list[Path]:
-    return sorted(p for folder in rendered.values() for p in folder.rglob("*") if p.suffix in (".docx", ".xlsx"))
+    folders = [f if f.is_dir() else f.parent for f in rendered.values()]  # (an example's value is its stem)
+    return sorted(p for folder in folders for p in folder.rglob("*") if p.suffix in (".docx", ".xlsx"))
 
 
 def test_no_invisible_characters_in_any_part(rendered):
@@ -97,7 +98,7 @@ def test_the_measure_counts_an_invisible_character():
 def _pair(rendered, label: str) -> tuple[str, str, str]:
     """(seed or reference text, PDF text, DOCX text) of one seed document or the reference."""
     if label in EXAMPLES:  # a Putuo reference, leader dots left out (drawn, not text)
-        stem = rendered[label] / f"2025年区政府办公室{label}"
+        stem = rendered[label]
         return LEADERS.sub(" ", reference(label)), pdf_text(stem.with_suffix(".pdf")), docx_text(stem.with_suffix(".docx"))
     if label == "001-whole":  # seed 001 in full: the 2017 disclosure and its forms
         stem = rendered["seeds"] / "2017" / "人社局" / "2017年人社局部门预算"

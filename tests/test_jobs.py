@@ -36,8 +36,9 @@ def test_cached_parallel_equals_cold_serial(tmp_path, monkeypatch):
     assert warm_stats.laid_out == 0 and warm_stats.reused >= 6
 
     # One number changed in one attached form: only that form's part is laid out again.
-    record = project.data / "2017" / "咨询服务中心" / "01-政府购买合同制服务.yaml"
-    record.write_text(record.read_text(encoding="utf-8").replace("金额: 200000", "金额: 200001", 1), encoding="utf-8")
+    # (the 人才服务中心 form: its merged labels cross a page)
+    record = project.data / "2017" / "人才服务中心" / "01-流动人员人事档案管理专项.yaml"
+    record.write_text(record.read_text(encoding="utf-8").replace("金额: 60000", "金额: 60001", 1), encoding="utf-8")
     edited, edit_stats = _render(project, jobs=2, cache=True)
     fresh, _ = _render(project, jobs=1, cache=False)
     assert edited == fresh
@@ -53,7 +54,7 @@ def test_cached_parallel_equals_cold_serial(tmp_path, monkeypatch):
     from budgetdocs import jobs
 
     monkeypatch.setattr(jobs, "same_cuts", lambda html, breaks, guess: False)
-    record.write_text(record.read_text(encoding="utf-8").replace("金额: 200001", "金额: 200002", 1), encoding="utf-8")
+    record.write_text(record.read_text(encoding="utf-8").replace("金额: 60001", "金额: 60002", 1), encoding="utf-8")
     edited, edit_stats = _render(project, jobs=2, cache=True)
     fresh, _ = _render(project, jobs=1, cache=False)
     assert edited == fresh

@@ -289,6 +289,8 @@ def _load_budget(
     problems = list(source.warnings) + problems
     if budget.draft:
         problems.append(source.problem(("草稿",), "W120", DRAFT_MESSAGE, "warning"))
+    if budget.imported is not None:
+        problems.append(source.problem(("导入待核",), "W123", IMPORTED_MESSAGE.format(budget.imported), "warning"))
     if edition == MODERN:
         leaf_index = {leaf.code: i for i, leaf in enumerate(budget.spending)}
         fiscal_items = [r for r in view.fiscal_table.rows if r.level == 2 and r.values[0]]
@@ -413,6 +415,8 @@ def _key_project_file(project: Project, year: int, ref: str) -> Optional[Path]:
 
 
 DRAFT_MESSAGE = "这份记录是草稿（草稿: true），每页标注“草稿”：核对全部内容后删去“草稿”再发布（--strict 时不生成）"
+IMPORTED_MESSAGE = ("这份记录由 budgetdocs import 从 {} 读入，尚待核对（导入待核）：对照原PDF核对全部文字和数字，"
+                    "核对后删去“导入待核”（--strict 时不生成）")
 def disclosure_document(year: int, unit: Unit, loaded: LoadedBudget, registry_units: dict[str, Unit]) -> tuple[str, dict]:
     """(output stem, template context) of a unit's 部门/单位预算 disclosure."""
     budget = loaded.view.budget

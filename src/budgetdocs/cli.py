@@ -321,13 +321,19 @@ def check_command(year: int, units: tuple[str, ...], every: bool, data_dir: Opti
 
 
 @budgetdocs.command("import")
-@click.option("--year", type=int, required=True, help="预算年度")
-@click.option("--unit", required=True, help="单位简称或全称")
+@click.option("--year", type=int, default=None, help="预算年度（填报表不用写）")
+@click.option("--unit", default=None, help="单位简称或全称（填报表不用写）")
 @click.option("--data", "data_dir", type=click.Path(path_type=Path, file_okay=False), help="数据目录（默认 ./data）")
-@click.option("--force", is_flag=True, help="覆盖已有的 budget.yaml 中的金额（文字部分保留）")
+@click.option("--force", is_flag=True, help="改写已有的记录（注释和工作簿、表格以外的内容保留）")
+@click.option("--verify", is_flag=True, help="导入公开的PDF后按记录重新生成，与原PDF比较")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True, dir_okay=False))
-def import_command(year: int, unit: str, data_dir: Optional[Path], force: bool, files: tuple[Path, ...]) -> None:
-    """Read the budget tables from XLSX FILES into data/<year>/<unit>/budget.yaml (amounts only)."""
+def import_command(year: Optional[int], unit: Optional[str], data_dir: Optional[Path], force: bool, verify: bool, files: tuple[Path, ...]) -> None:
+    """Read a fill-in workbook (budgetdocs workbook) into the unit's records, or the budget
+    tables from XLSX FILES into data/<year>/<unit>/budget.yaml (amounts only)."""
+    if any(f.suffix.lower() == ".pdf" for f in files):  # a published disclosure (PDF): records/pdfimport
+        from .records.pdfimport import import_published
+
+        sys.exit(import_published(files, year, unit, data_dir, force, verify))
     from .records.importer import (
         SKELETON,
         current_leaves,
@@ -344,6 +350,12 @@ def import_command(year: int, unit: str, data_dir: Optional[Path], force: bool, 
         project = _project(data_dir, None)
         if not _recovered(project.data, False):
             sys.exit(2)
+        from .records.workbook import is_fillin
+
+        if any(is_fillin(path) for path in files):  # our fill-in workbook: every record, texts too
+            sys.exit(_import_fillin(project, files, year, unit, force))
+        if year is None or unit is None:
+            raise UsageError("导入预算系统的表格时请用 --year 和 --unit 写明年度和单位（填报表不用写）")
         target = project.registry().resolve(unit)
         imported = read_workbooks(list(files))
         errors = [p for p in imported.problems if p.severity == "error"]
@@ -391,6 +403,41 @@ def import_command(year: int, unit: str, data_dir: Optional[Path], force: bool, 
         sys.exit(2)
     except Exception as exc:  # noqa: BLE001 - one line and a log, as render does
         sys.exit(_fail_internal(exc))
+
+
+def _import_fillin(project: Project, files: tuple[Path, ...], year: Optional[int], unit: Optional[str], force: bool) -> int:
+    """``import`` of a fill-in workbook: every problem at its cell, what changes, then the
+    records written (an existing one only with ``force``); the exit code."""
+    from .records.workbook import plan_import
+
+    if len(files) != 1:
+        raise UsageError("填报表请一次导入一个（一个单位一个年度一个工作簿）")
+    planned = plan_import(project, files[0], year, unit)
+    for problem in planned.ordered():
+        click.echo(f"{'警告 ' if problem.severity != 'error' else ''}{problem}", err=True)
+    if planned.errors:
+        click.echo(f"发现 {len(planned.errors)} 个问题，没有写入任何记录。", err=True)
+        return 1
+    for note in planned.notes:
+        click.echo(note, err=True)
+    if planned.empty:
+        click.echo("工作簿里还没有填写内容（预算和申报表都是空的），没有写入任何记录。")
+        return 0
+    if not planned.outputs:
+        click.echo(f"{_shown(project.data / str(planned.year) / planned.folder)}：记录与工作簿一致，没有变化。")
+        return 0
+    for path, new, lines in planned.changes:
+        click.echo(f"{_shown(path)}{'（新建）' if new else ''}")
+        for line in lines:
+            click.echo(f"  {line}")
+    if planned.overwrites and not force:
+        shown = "、".join(_shown(p) for p in planned.overwrites)
+        count = sum(len(lines) for path, new, lines in planned.changes if not new)
+        click.echo(f"{shown} 已存在，以上 {count} 处不同；加 --force 写入（记录中的注释和工作簿以外的内容保留）。", err=True)
+        return 1
+    written = write_all([Output(path, text.encode("utf-8")) for path, text in planned.outputs], project.data)
+    click.echo(f"已写入 {len(written)} 份记录。下一步：render --year {planned.year} --unit {planned.folder}")
+    return 0
 
 
 def _check_names(project: Project, year: int, imported, files: tuple[Path, ...]) -> None:
@@ -445,6 +492,77 @@ def new_year_command(unit: str, old: int, new: Optional[int], data_dir: Optional
         click.echo(_shown(path))
     _print_warnings(warnings)
     click.echo(f"已转入 {len(written)} 份记录，均标为草稿：核对后删去“草稿”，并更新金额（上年数会从 {old} 年的记录读取）。")
+
+
+@budgetdocs.command("workbook")
+@click.option("--year", type=int, required=True, help="预算年度")
+@click.option("--unit", required=True, help="单位简称或全称")
+@click.option("--blank", is_flag=True, help="空白的填报表（不带已有记录的内容）")
+@click.option("--out", "out_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="写到哪个文件（默认 ./<年度>年<单位>预算填报表.xlsx）")
+@click.option("--force", is_flag=True, help="覆盖已有的同名工作簿")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path, file_okay=False), help="数据目录（默认 ./data）")
+def workbook_command(year: int, unit: str, blank: bool, out_path: Optional[Path], force: bool, data_dir: Optional[Path]) -> None:
+    """Write the unit's fill-in workbook (填报表) of a year: every input of its records, to fill in and import."""
+    from .records.workbook_writer import gather, workbook_name, write_workbook
+
+    try:
+        project = _project(data_dir, None)
+        target = project.registry().resolve(unit)
+        context = gather(project, year, target, blank)
+        path = (out_path or Path(workbook_name(year, target.folder))).absolute()
+        if path.exists() and not force:
+            raise UsageError(f"{_shown(path)} 已经存在（可能已填写过）：不会覆盖；换一个文件名（--out），或加 --force 覆盖")
+        write_all([Output(path, write_workbook(context))], path.parent)
+    except UsageError as exc:
+        click.echo(f"用法错误：{exc}", err=True)
+        sys.exit(2)
+    except DataError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        sys.exit(1)
+    except WriteError as exc:
+        click.echo(f"无法写入文件：{exc}", err=True)
+        sys.exit(2)
+    held = "和".join((["预算记录"] if context.budget else []) + ([f"{len(context.forms)} 张申报表"] if context.forms else [])) or "空白"
+    prior = f"{context.prior_year}年的数在旁边（只读）" if context.prior else f"没有{year - 1}年的预算记录"
+    click.echo(f"已写出 {_shown(path)}（{held}；{prior}）。")
+    click.echo(f"填好后运行：budgetdocs import {_shown(path)}")
+
+
+@budgetdocs.command("add-unit")
+@click.option("--name", "full_name", required=True, help="全称，如 上海市人力资源和社会保障局咨询服务中心")
+@click.option("--short", "shorts", multiple=True, required=True, help="简称（可重复；第一个用作文件夹名）")
+@click.option("--kind", type=click.Choice(["部门", "单位"]), required=True, help="部门（编部门预算）或单位（编单位预算）")
+@click.option("--dept", default=None, help="所属部门：已登记的部门的简称或全称")
+@click.option("--year", "years", type=int, multiple=True, help="建好这些年度的文件夹 data/<年度>/<简称>/（可重复）")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path, file_okay=False), help="数据目录（默认 ./data）")
+def add_unit_command(full_name: str, shorts: tuple[str, ...], kind: str, dept: Optional[str], years: tuple[int, ...], data_dir: Optional[Path]) -> None:
+    """Register a 部门 or 预算单位 in data/units.yaml and create its folders."""
+    from .records.units import registry_with
+
+    try:
+        project = _project(data_dir, None)
+        path = project.data / "units.yaml"
+        text, unit = registry_with(path, project.root, full_name, shorts, kind, dept)
+        write_all([Output(path, text.encode("utf-8"))], project.data)
+    except UsageError as exc:
+        click.echo(f"用法错误：{exc}", err=True)
+        sys.exit(2)
+    except DataError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        sys.exit(1)
+    except WriteError as exc:
+        click.echo(f"无法写入文件：{exc}", err=True)
+        sys.exit(2)
+    click.echo(f"已登记 {unit.full_name}（{unit.kind}，简称 {'、'.join(unit.short_names)}）：{_shown(path)}")
+    for year in years:
+        folder = project.data / str(year) / unit.folder
+        folder.mkdir(parents=True, exist_ok=True)
+        click.echo(f"已建好 {_shown(folder)}/")
+    if years:
+        click.echo(f"下一步：budgetdocs workbook --year {years[0]} --unit {unit.folder} --blank")
 
 
 if __name__ == "__main__":

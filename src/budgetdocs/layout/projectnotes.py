@@ -93,10 +93,10 @@ def project_notes(
             name = name or form.name
         texts.update(_typed(entry))
         texts.setdefault("goals", GOALS_DEFAULT)
-        if not name:
+        if not name and budget.settings.project_title:  # a heading without the name (项目说明标题: false) needs none
             problems.append(source.problem(("项目经费情况说明", index), "E111", "项目经费情况说明：缺少项目名称（或引用申报表的“项目”）"))
             continue
-        result.append(_note(name, texts))
+        result.append(_note(name or "", texts))
     return result, problems
 
 

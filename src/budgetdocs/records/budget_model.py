@@ -439,3 +439,8 @@ class Budget(Record):
         alias="重点项目",
         description="随后附上的绩效目标申报表：<单位简称>/<记录文件名>；不填则附本单位本年度的全部申报表",
     )
+    imported: Optional[Text] = Field(
+        default=None,
+        alias="导入待核",
+        description="由 budgetdocs import 从公开的PDF读入、尚待核对（值为PDF文件名）：每次生成都警告（W123），核对后删去",
+    )

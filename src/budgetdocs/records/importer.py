@@ -2,7 +2,9 @@
 
 The budget system exports the nine tables to Excel and units keep them in WPS 表格;
 this reads them as a person does: each table is found by its title wherever it
-stands, its header row by the column names (合计, 基本支出, 项目支出 …), codes in
+stands, its header row and columns by what the headings mean (合计 or 支出合计,
+基本支出合计, 其中：人员经费, 日常公用经费; in table 9 运行费, 公务用车运行费 or
+其中：运行费 over any number of heading rows: :func:`meaning`), codes in
 three columns (类 · 款 · 项) or one (``2010301``, ``201 03 01``), amounts as numbers
 or as text with separators, blank for zero, merged title cells.  Our own XLSX
 output is one such workbook (render → import → render gives the same files).
@@ -209,15 +211,50 @@ def _kind(grid: list[list]) -> Optional[str]:
     return None
 
 
+# Column headings as budget systems and units write them, by what they mean (see README,
+# “Numbers in”): a heading is read without 其中：, a unit such as （元）, and a trailing
+# 合计 / 预算数 / 支出 that leaves a known name (基本支出合计, 人员经费支出, 项目支出预算数).
+TOTAL_HEADINGS = ("合计", "总计", "合计数", "支出合计", "预算合计", "预算数合计", "本年预算合计", "本年支出合计")
+HEADING_ALIASES = {"财政拨款": "财政拨款收入", "经营收入": "事业单位经营收入", "日常公用经费": "公用经费",
+                   "人员支出": "人员经费", "公用支出": "公用经费"}
+
+
+def heading(value) -> str:
+    """A heading's plain words: ``其中：运行费`` → ``运行费``, ``基本支出（元）`` → ``基本支出``."""
+    text = unicodedata.normalize("NFKC", _text(value)).replace("“", "").replace("”", "").replace('"', "")
+    text = re.sub(r"^其中[:：]?", "", text)
+    return re.sub(r"\((万?元)\)$", "", text)
+
+
+def meaning(value, labels: tuple[str, ...]) -> Optional[str]:
+    """Which of ``labels`` a column heading names (合计 for its synonyms), if any."""
+    plain = heading(value)
+    if not plain:
+        return None
+    if plain in TOTAL_HEADINGS:
+        return "合计" if "合计" in labels else None
+    while plain:
+        plain = HEADING_ALIASES.get(plain, plain)
+        if plain in labels:
+            return plain
+        for suffix in ("合计", "预算数", "预算", "支出", "金额"):
+            if plain.endswith(suffix) and plain != suffix:
+                plain = plain[: -len(suffix)]
+                break
+        else:
+            return None
+    return None
+
+
 def _header(grid: list[list], labels: tuple[str, ...]) -> Optional[tuple[int, dict[str, int]]]:
-    """The row holding the amount column names, and each name's column."""
+    """The row holding the amount column names, and each name's column (names read by
+    :func:`meaning`: 基本支出合计, 其中：人员经费, 人员经费支出 …)."""
     for r, row in enumerate(grid[:15]):
         found = {}
         for c, value in enumerate(row):
-            text = _text(value)
-            for label in labels:
-                if text == label and label not in found:
-                    found[label] = c
+            label = meaning(value, labels)
+            if label is not None and label not in found:
+                found[label] = c
         if "合计" in found and len(found) >= 2:
             return r, found
     return None
@@ -295,21 +332,56 @@ def _check_subtotals(table: Table, where: str, problems: list[Problem]) -> None:
             problems.append(Problem(f"{where}!{table.sheet}", 0, 0, "E402", f"合计 {table.total[0]:,} 不等于各类之和 {sums[0]:,}"))
 
 
+def three_public_heading(value) -> Optional[str]:
+    """What a heading of table 9 names: 机关运行经费, 公务用车 (its 小计), 购置费, 运行费, 出国,
+    接待, 合计 — ``公务用车运行费``, ``运行费`` and ``其中：运行费`` alike."""
+    text = heading(value)
+    if "机关运行经费" in text:
+        return "机关运行经费"
+    if "购置及运行" in text or text in ("小计", "公务用车费", "公务用车"):
+        return "公务用车"
+    if "购置" in text:
+        return "购置费"
+    if "运行费" in text or "运行维护费" in text:
+        return "运行费"
+    if "出国" in text:
+        return "出国"
+    if "接待" in text:
+        return "接待"
+    if text in TOTAL_HEADINGS or ("三公" in text and "合计" in text):
+        return "合计"
+    return None
+
+
 def _three_public(grid: list[list], sheet: str, where: str, problems: list[Problem]) -> Optional[tuple[dict[str, Decimal], Decimal]]:
-    """Table 9's row of figures (万元), the row under the header that names 运行费:
-    合计, 出国, 接待, 公务用车 小计, 购置费, 运行费, 机关运行经费 (blank is 0)."""
-    head = next((r for r, row in enumerate(grid[:15]) if any(_text(v) == "运行费" for v in row)), None)
-    if head is None or head + 1 >= len(grid):
-        problems.append(Problem(f"{where}!{sheet}", 0, 0, "E401", "“三公”经费表中找不到表头（运行费）或其下的数字行"))
+    """Table 9's row of figures (万元): the first row with a figure under the headings, each
+    column found by what its heading (on any header row down to the one naming 运行费)
+    means; 合计 and the 公务用车 小计, where printed, are checked (blank is 0)."""
+    head = next((r for r, row in enumerate(grid[:15]) if any(three_public_heading(v) == "运行费" for v in row)), None)
+    columns: dict[str, int] = {}
+    for row in grid[: head + 1] if head is not None else ():
+        for c, value in enumerate(row):
+            named = three_public_heading(value)
+            if named is not None:
+                columns[named] = c
+    needed = ("出国", "接待", "购置费", "运行费")
+    if head is None or any(name not in columns for name in needed):
+        missing = "、".join(n for n in needed if n not in columns) or "运行费"
+        problems.append(Problem(f"{where}!{sheet}", 0, 0, "E401", f"“三公”经费表中找不到这些列的表头：{missing}"))
         return None
-    r = head + 1
-    row = (list(grid[r]) + [None] * 7)[:7]
-    values = [_amount_problem(where, sheet, r, c, value, problems) for c, value in enumerate(row)]
-    total, abroad, reception, cars, purchase, running, office = values
+    r = next((r for r in range(head + 1, len(grid)) if any(c < len(grid[r]) and _text(grid[r][c]) for c in columns.values())), None)
+    if r is None:
+        problems.append(Problem(f"{where}!{sheet}", 0, 0, "E401", "“三公”经费表的表头下面没有数字行"))
+        return None
+    row = list(grid[r]) + [None] * (max(columns.values()) + 1)
+    values = {name: _amount_problem(where, sheet, r, c, row[c], problems) for name, c in columns.items()}
+    abroad, reception, purchase, running = (values[n] for n in needed)
+    cars = values.get("公务用车", purchase + running)
+    total = values.get("合计", abroad + reception + cars)
     if total != abroad + reception + cars or cars != purchase + running:
-        problems.append(Problem(f"{where}!{sheet}!{_cell(r, 0)}", r + 1, 1, "E402",
+        problems.append(Problem(f"{where}!{sheet}!{_cell(r, columns.get('合计', 0))}", r + 1, 1, "E402",
                                 f"“三公”合计 {total} ≠ 出国 {abroad} + 接待 {reception} + 公务用车 {cars}（或小计 ≠ 购置费 + 运行费）"))
-    return {"因公出国境费": abroad, "公务接待费": reception, "公务用车购置费": purchase, "公务用车运行费": running}, office
+    return {"因公出国境费": abroad, "公务接待费": reception, "公务用车购置费": purchase, "公务用车运行费": running}, values.get("机关运行经费", ZERO)
 
 
 def _grand_totals(grid: list[list], sheet: str, where: str, problems: list[Problem]) -> dict[str, tuple[Decimal, str]]:
@@ -481,8 +553,9 @@ def _value(cell, strings: list[str]):
     return Number(value.strip())
 
 
-def _sheet_cells(book: zipfile.ZipFile, name: str, strings: list[str]) -> Iterator[tuple[int, int, object]]:
-    """(row, column, value) of every cell of a sheet that holds something, streamed."""
+def _sheet_cells(book: zipfile.ZipFile, name: str, strings: list[str], detail: bool = False) -> Iterator[tuple]:
+    """(row, column, value) of every cell of a sheet that holds something, streamed; with
+    ``detail``, (row, column, value, is a formula, style index)."""
     row_index = -1
     with book.open(name) as stream:
         for _, element in etree.iterparse(stream, events=("end",), resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False):
@@ -506,7 +579,12 @@ def _sheet_cells(book: zipfile.ZipFile, name: str, strings: list[str]) -> Iterat
                     column += 1
                 value = _value(cell, strings)
                 if value is not None and value != "":
-                    yield row_index, column, value
+                    if detail:
+                        formula = any(_local(child.tag) == "f" for child in cell)
+                        style = cell.get("s") or "0"
+                        yield row_index, column, value, formula, int(style) if style.isdigit() else 0
+                    else:
+                        yield row_index, column, value
             element.clear()
             while element.getprevious() is not None:
                 del element.getparent()[0]
@@ -604,6 +682,119 @@ def _dense(rows: dict[int, dict[int, object]], limit: Optional[int] = None) -> l
             line[c] = value
         grid.append(line)
     return grid
+
+
+@dataclass(frozen=True)
+class CellValue:
+    """One cell of :func:`read_cells`: its value (as :func:`_value` gives it), whether it is a
+    formula, and its number format (``#,##0.00``, ``yyyy-mm-dd``; '' for General)."""
+
+    value: object
+    formula: bool = False
+    number_format: str = ""
+
+
+@dataclass
+class SheetCells:
+    """The cells of one sheet that hold something, by (row, column), 0-based."""
+
+    name: str
+    hidden: bool
+    cells: dict[tuple[int, int], CellValue]
+
+
+# Number formats Excel does not write out (ECMA-376 §18.8.30): the date ones, and text.
+_BUILTIN_FORMATS = {14: "yyyy-mm-dd", 15: "d-mmm-yy", 16: "d-mmm", 17: "mmm-yy", 22: "yyyy-mm-dd h:mm", 49: "@"}
+
+
+def _number_formats(book: zipfile.ZipFile, relations: list[tuple[str, str, str]]) -> list[str]:
+    """The number format of each cell style (``s`` index), from the styles part."""
+    part = next((target for _, kind, target in relations if kind.endswith("/styles")), None)
+    root = _xml(book, part) if part and part in book.namelist() else None
+    if root is None:
+        return []
+    custom = {}
+    for element in root.iter():
+        if _local(element.tag) == "numFmt" and (element.get("numFmtId") or "").isdigit():
+            custom[int(element.get("numFmtId"))] = element.get("formatCode") or ""
+    formats = []
+    for element in root.iter():
+        if _local(element.tag) == "cellXfs":
+            for xf in element:
+                if _local(xf.tag) == "xf":
+                    number = int(xf.get("numFmtId") or 0) if (xf.get("numFmtId") or "0").isdigit() else 0
+                    formats.append(custom.get(number, _BUILTIN_FORMATS.get(number, "")))
+    return formats
+
+
+def read_cells(path: Path, where: str, problems: list[Problem]) -> tuple[list[SheetCells], bool]:
+    """Every sheet of a workbook as its cells with their formula flags and number formats,
+    read within the same bounds as the budget tables (size packed and unpacked, number of
+    cells; a cell beyond :data:`MAX_ROWS` × :data:`MAX_COLS` is reported and left out), and
+    whether its dates count from 1904.  A refused workbook is reported in ``problems``
+    and gives no sheet."""
+    try:
+        book = _open(path)
+    except _Refused as exc:
+        problems.append(Problem(where, 0, 0, "E405" if "合理" in str(exc) else "E100", str(exc)))
+        return [], False
+    sheets: list[SheetCells] = []
+    with book:
+        try:
+            main = next((target for _, kind, target in _relations(book, "") if kind.endswith("/officeDocument")), "xl/workbook.xml")
+            workbook = _xml(book, main)
+            if workbook is None:
+                raise _Refused("不是 .xlsx 工作簿（缺少 workbook.xml）")
+            relations = _relations(book, main)
+            targets = {rid: target for rid, kind, target in relations if kind.endswith("/worksheet")}
+            listed = []
+            date1904 = False
+            for element in workbook.iter():
+                if _local(element.tag) == "workbookPr":
+                    date1904 = (element.get("date1904") or "").lower() in ("1", "true")
+                if _local(element.tag) == "sheet":
+                    rid = next((v for k, v in element.attrib.items() if _local(k) == "id"), None)
+                    if rid in targets and targets[rid] in book.namelist():
+                        listed.append((element.get("name") or targets[rid], targets[rid], element.get("state") in ("hidden", "veryHidden")))
+            cells = sum(_count_cells(book, target) for _, target, _ in listed)
+            if cells > MAX_CELLS:
+                raise _Refused(f"工作簿有 {cells:,} 个单元格，超过合理数量（{MAX_CELLS:,}），未读取")
+            strings_part = next((target for _, kind, target in relations if kind.endswith("/sharedStrings")), None)
+            strings = _shared_strings(book, strings_part, [MAX_CELLS])
+            formats = _number_formats(book, relations)
+            for title, target, hidden in listed:
+                found: dict[tuple[int, int], CellValue] = {}
+                for r, c, value, formula, style in _sheet_cells(book, target, strings, detail=True):
+                    if r < 0 or c < 0:
+                        continue
+                    if r >= MAX_ROWS or c >= MAX_COLS:
+                        problems.append(Problem(f"{where}!{title}!{_cell(r, c)}", r + 1, c + 1, "E405",
+                                                f"表格之外有内容（{str(value)[:20]}）：最多 {MAX_ROWS:,} 行、{MAX_COLS} 列，此单元格未读取"))
+                        break
+                    found[(r, c)] = CellValue(value, formula, formats[style] if style < len(formats) else "")
+                sheets.append(SheetCells(title, hidden, found))
+        except _Refused as exc:
+            problems.append(Problem(where, 0, 0, "E405" if "合理" in str(exc) else "E100", str(exc)))
+            return [], False
+        except Exception as exc:  # noqa: BLE001 - a damaged or foreign zip raises many kinds; the file's problem
+            problems.append(Problem(where, 0, 0, "E100", f"工作簿已损坏，无法读取：{type(exc).__name__}: {exc}"))
+            return [], False
+    return sheets, date1904
+
+
+def sheet_names(path: Path) -> list[str]:
+    """The names of a workbook's sheets, hidden ones too ([] when it cannot be opened as one)."""
+    try:
+        book = _open(path)
+    except _Refused:
+        return []
+    with book:
+        try:
+            main = next((target for _, kind, target in _relations(book, "") if kind.endswith("/officeDocument")), "xl/workbook.xml")
+            workbook = _xml(book, main)
+        except Exception:  # noqa: BLE001 - not a workbook: the budget tables' reader says why
+            return []
+        return [e.get("name") or "" for e in (workbook.iter() if workbook is not None else ()) if _local(e.tag) == "sheet"]
 
 
 def read_workbooks(paths: list[Path], root: Optional[Path] = None) -> Imported:

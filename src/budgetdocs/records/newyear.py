@@ -59,8 +59,10 @@ def carried(text: str, old: int, new: int, budget: bool) -> str:
                 holder = holder.get(key) if hasattr(holder, "get") else None
             if holder is not None and path[-1] in holder:
                 del holder[path[-1]]
+    imported = data.pop("导入待核", None)  # the draft mark asks for the same review of the new year's record
     data["草稿"] = True
-    data.yaml_set_comment_before_after_key("草稿", before=f"由 {old} 年记录转入（budgetdocs new-year）：核对全部内容后删去“草稿”")
+    origin = f"；{old}年的记录由 budgetdocs import 从 {imported} 读入，也尚未核对" if imported else ""
+    data.yaml_set_comment_before_after_key("草稿", before=f"由 {old} 年记录转入（budgetdocs new-year{origin}）：核对全部内容后删去“草稿”")
     out = io.StringIO()
     yaml.dump(data, out)
     return out.getvalue()
