@@ -42,6 +42,7 @@ from lxml import etree
 
 from ..errors import Problem
 from .budget_model import SOURCES
+from .workbook_spec import column_letter
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
@@ -188,17 +189,10 @@ def _text(value) -> str:
     return re.sub(r"[\s\u2060\ufeff]+", "", str(value)) if value is not None else ""  # (word joiners too)
 
 
-def _column_letters(col: int) -> str:
-    letters = ""
-    col += 1
-    while col:
-        col, rest = divmod(col - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def _cell(row: int, col: int) -> str:
-    return f"{_column_letters(col)}{row + 1}"
+    return f"{column_letter(col)}{row + 1}"
 
 
 def _kind(grid: list[list]) -> Optional[str]:
@@ -644,7 +638,7 @@ def _grid(book: zipfile.ZipFile, target: str, strings: list[str], title: str, wh
     def refused(r: int, c: int, value: object) -> None:
         problems.append(Problem(f"{where}!{title}!{_cell(r, c)}", r + 1, c + 1, "E405",
                                 f"表格之外有内容（{str(value)[:20]}）：预算表最多 {MAX_ROWS:,} 行、{MAX_COLS} 列"
-                                f"（到 {_column_letters(MAX_COLS - 1)} 列），请删去这个单元格后再导入；此表未读取"))
+                                f"（到 {column_letter(MAX_COLS - 1)} 列），请删去这个单元格后再导入；此表未读取"))
 
     for r, c, value in _sheet_cells(book, target, strings):
         if r < 0 or c < 0:
