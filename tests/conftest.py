@@ -30,6 +30,23 @@ def _private_cache(tmp_path_factory):
         os.environ["BUDGETDOCS_CACHE"] = old
 
 
+@pytest.fixture(scope="session")
+def seed_years(tmp_path_factory) -> Path:
+    """Every year the seeds come from (tests/test_seeds.py's CASES), every unit, rendered
+    once a session as PDF, DOCX and XLSX: the output folder (shared by the seed and the
+    DOCX-text tests, which rendered the same documents each on its own)."""
+    from click.testing import CliRunner
+
+    from budgetdocs.cli import main
+    from test_seeds import CASES
+
+    out = tmp_path_factory.mktemp("seed-years")
+    for year in sorted({year for _, year, _ in CASES}):
+        result = CliRunner().invoke(main, ["--year", str(year), "--all", "--data", str(DATA), "--out", str(out)])
+        assert result.exit_code == 0, result.output
+    return out
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Project:
     """A scratch project folder with a copy of the unit registry and no records."""

@@ -23,7 +23,7 @@ import pytest
 from click.testing import CliRunner
 
 from budgetdocs.cli import main
-from conftest import DATA, FIXTURES
+from conftest import FIXTURES
 from seedtext import coverage, docx_text, pdf_text, xlsx_text
 from test_putuo import EXAMPLES, LEADERS, REPO, reference
 from test_seeds import CASES, seed_forms_text, year_text
@@ -35,15 +35,11 @@ TOLERANCE = 0.005  # the DOCX may hold this much less of a text than the PDF, no
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory) -> dict[str, Path]:
+def rendered(tmp_path_factory, seed_years) -> dict[str, Path]:
     """The seeds' years (every unit) and the Putuo examples, as PDF, DOCX and XLSX: the
     folder of the seeds' years ("seeds"), and the stem of each example's document (by its id)."""
-    out = tmp_path_factory.mktemp("seeds")
     runner = CliRunner()
-    for year in sorted({year for _, year, _ in CASES}):
-        result = runner.invoke(main, ["--year", str(year), "--all", "--data", str(DATA), "--out", str(out)])
-        assert result.exit_code == 0, result.output
-    folders = {"seeds": out}
+    folders = {"seeds": seed_years}  # rendered once a session (conftest.seed_years)
     for kind, (folder, _, year, unit, stem) in EXAMPLES.items():
         root = tmp_path_factory.mktemp("putuo") / "putuo"
         shutil.copytree(REPO / "examples" / folder / "data", root / "data")

@@ -5,10 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from budgetdocs.cli import main
-from conftest import DATA, FIXTURES
+from conftest import FIXTURES
 from seedtext import coverage, docx_text, pdf_text
 
 SEEDS = FIXTURES / "seeds"
@@ -30,14 +28,9 @@ def seed_forms_text(name: str, start: str | None) -> str:
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory) -> Path:
-    """Every year of the repository's data rendered as PDF and DOCX, once."""
-    out = tmp_path_factory.mktemp("out")
-    runner = CliRunner()
-    for year in sorted({year for _, year, _ in CASES}):
-        result = runner.invoke(main, ["--year", str(year), "--all", "--format", "pdf,docx", "--data", str(DATA), "--out", str(out)])
-        assert result.exit_code == 0, result.output
-    return out
+def rendered(seed_years) -> Path:
+    """Every year of the repository's data rendered once a session (conftest.seed_years)."""
+    return seed_years
 
 
 def year_text(out: Path, year: int, suffix: str, reader) -> str:
