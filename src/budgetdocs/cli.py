@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 import traceback
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
@@ -109,6 +110,24 @@ def _recovered(out: Path, check: bool) -> bool:
         click.echo(f"{'警告 ' if check else ''}无法处理上次中断的写入：{exc}", err=True)
         return check
     return True
+
+
+@contextmanager
+def _reported():
+    """The library's errors of a subcommand as the user reads them, and its exit code:
+    a usage error (2), problems of the records, each located (1), a file not written (2)."""
+    try:
+        yield
+    except UsageError as exc:
+        click.echo(f"用法错误：{exc}", err=True)
+        sys.exit(2)
+    except DataError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        sys.exit(1)
+    except WriteError as exc:
+        click.echo(f"无法写入文件：{exc}", err=True)
+        sys.exit(2)
 
 
 def _shown(path: Path) -> str:
@@ -347,56 +366,47 @@ def import_command(year: Optional[int], unit: Optional[str], data_dir: Optional[
 
     written = None
     try:
-        project = _project(data_dir, None)
-        if not _recovered(project.data, False):
-            sys.exit(2)
-        from .records.workbook import is_fillin
+        with _reported():
+            project = _project(data_dir, None)
+            if not _recovered(project.data, False):
+                sys.exit(2)
+            from .records.workbook import is_fillin
 
-        if any(is_fillin(path) for path in files):  # our fill-in workbook: every record, texts too
-            sys.exit(_import_fillin(project, files, year, unit, force))
-        if year is None or unit is None:
-            raise UsageError("导入预算系统的表格时请用 --year 和 --unit 写明年度和单位（填报表不用写）")
-        target = project.registry().resolve(unit)
-        imported = read_workbooks(list(files))
-        errors = [p for p in imported.problems if p.severity == "error"]
-        for problem in imported.problems:
-            click.echo(str(problem), err=True)
-        if errors:
-            click.echo(f"发现 {len(errors)} 个问题，没有写入任何记录。", err=True)
-            sys.exit(1)
-        _check_names(project, year, imported, files)
-        leaves = leaves_of(imported)
-        path = project.data / str(year) / target.folder / "budget.yaml"
-        existing = path.read_text(encoding="utf-8") if path.is_file() else None
-        current = current_leaves(read_mapping(path, project.root)[0]) if existing is not None else {}
-        for problem in keep_split(leaves, current, _shown(path)):  # the record's 人员/公用 split, where it still adds up
-            click.echo(f"警告 {problem}", err=True)
-        changes = diff(current, leaves) if existing is not None else []
-        if existing is not None and not changes:
-            click.echo(f"{_shown(path)}：金额与表格一致，没有变化。")
-            sys.exit(0)
-        for line in changes:
-            click.echo(f"  {line}")
-        if existing is not None and not force:
-            click.echo(f"{_shown(path)} 已存在，以上 {len(changes)} 处金额不同；加 --force 写入（文字部分保留）。", err=True)
-            sys.exit(1)
-        skeleton = SKELETON.format(year=year, name=target.full_name, kind=target.kind, folder=target.folder,
-                                   files="、".join(f.name for f in files))
-        text = record_text(existing, leaves, skeleton)
-        written = write_all([Output(path, text.encode("utf-8"))], project.data)
-        click.echo(f"已写入 {_shown(path)}（{len(leaves['支出'])} 个功能分类项，{len(leaves['基本支出经济分类'])} 个经济分类款）。")
+            if any(is_fillin(path) for path in files):  # our fill-in workbook: every record, texts too
+                sys.exit(_import_fillin(project, files, year, unit, force))
+            if year is None or unit is None:
+                raise UsageError("导入预算系统的表格时请用 --year 和 --unit 写明年度和单位（填报表不用写）")
+            target = project.registry().resolve(unit)
+            imported = read_workbooks(list(files))
+            errors = [p for p in imported.problems if p.severity == "error"]
+            for problem in imported.problems:
+                click.echo(str(problem), err=True)
+            if errors:
+                click.echo(f"发现 {len(errors)} 个问题，没有写入任何记录。", err=True)
+                sys.exit(1)
+            _check_names(project, year, imported, files)
+            leaves = leaves_of(imported)
+            path = project.data / str(year) / target.folder / "budget.yaml"
+            existing = path.read_text(encoding="utf-8") if path.is_file() else None
+            current = current_leaves(read_mapping(path, project.root)[0]) if existing is not None else {}
+            for problem in keep_split(leaves, current, _shown(path)):  # the record's 人员/公用 split, where it still adds up
+                click.echo(f"警告 {problem}", err=True)
+            changes = diff(current, leaves) if existing is not None else []
+            if existing is not None and not changes:
+                click.echo(f"{_shown(path)}：金额与表格一致，没有变化。")
+                sys.exit(0)
+            for line in changes:
+                click.echo(f"  {line}")
+            if existing is not None and not force:
+                click.echo(f"{_shown(path)} 已存在，以上 {len(changes)} 处金额不同；加 --force 写入（文字部分保留）。", err=True)
+                sys.exit(1)
+            skeleton = SKELETON.format(year=year, name=target.full_name, kind=target.kind, folder=target.folder,
+                                       files="、".join(f.name for f in files))
+            text = record_text(existing, leaves, skeleton)
+            written = write_all([Output(path, text.encode("utf-8"))], project.data)
+            click.echo(f"已写入 {_shown(path)}（{len(leaves['支出'])} 个功能分类项，{len(leaves['基本支出经济分类'])} 个经济分类款）。")
     except KeyboardInterrupt as exc:
         sys.exit(_interrupted(exc, written))
-    except UsageError as exc:
-        click.echo(f"用法错误：{exc}", err=True)
-        sys.exit(2)
-    except DataError as exc:
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
-        sys.exit(1)
-    except WriteError as exc:
-        click.echo(f"无法写入文件：{exc}", err=True)
-        sys.exit(2)
     except OSError as exc:
         where = f"{exc.filename}：" if exc.filename else ""
         click.echo(f"无法访问文件：{where}{exc.strerror or exc}。", err=True)
@@ -506,7 +516,7 @@ def workbook_command(year: int, unit: str, blank: bool, out_path: Optional[Path]
     """Write the unit's fill-in workbook (填报表) of a year: every input of its records, to fill in and import."""
     from .records.workbook_writer import gather, workbook_name, write_workbook
 
-    try:
+    with _reported():
         project = _project(data_dir, None)
         target = project.registry().resolve(unit)
         context = gather(project, year, target, blank)
@@ -514,16 +524,6 @@ def workbook_command(year: int, unit: str, blank: bool, out_path: Optional[Path]
         if path.exists() and not force:
             raise UsageError(f"{_shown(path)} 已经存在（可能已填写过）：不会覆盖；换一个文件名（--out），或加 --force 覆盖")
         write_all([Output(path, write_workbook(context))], path.parent)
-    except UsageError as exc:
-        click.echo(f"用法错误：{exc}", err=True)
-        sys.exit(2)
-    except DataError as exc:
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
-        sys.exit(1)
-    except WriteError as exc:
-        click.echo(f"无法写入文件：{exc}", err=True)
-        sys.exit(2)
     held = "和".join((["预算记录"] if context.budget else []) + ([f"{len(context.forms)} 张申报表"] if context.forms else [])) or "空白"
     prior = f"{context.prior_year}年的数在旁边（只读）" if context.prior else f"没有{year - 1}年的预算记录"
     click.echo(f"已写出 {_shown(path)}（{held}；{prior}）。")
@@ -541,21 +541,11 @@ def add_unit_command(full_name: str, shorts: tuple[str, ...], kind: str, dept: O
     """Register a 部门 or 预算单位 in data/units.yaml and create its folders."""
     from .records.units import registry_with
 
-    try:
+    with _reported():
         project = _project(data_dir, None)
         path = project.data / "units.yaml"
         text, unit = registry_with(path, project.root, full_name, shorts, kind, dept)
         write_all([Output(path, text.encode("utf-8"))], project.data)
-    except UsageError as exc:
-        click.echo(f"用法错误：{exc}", err=True)
-        sys.exit(2)
-    except DataError as exc:
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
-        sys.exit(1)
-    except WriteError as exc:
-        click.echo(f"无法写入文件：{exc}", err=True)
-        sys.exit(2)
     click.echo(f"已登记 {unit.full_name}（{unit.kind}，简称 {'、'.join(unit.short_names)}）：{_shown(path)}")
     for year in years:
         folder = project.data / str(year) / unit.folder

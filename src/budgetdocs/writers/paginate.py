@@ -88,19 +88,10 @@ def _rows(table) -> list:
 
 def page_breaks(document) -> dict[int, list[int]]:
     """Per table number, the body rows that start a page after the table's first page."""
-    first_page: dict[tuple[int, int], int] = {}
+    first_page = {key: fragments[0].page for key, fragments in _row_fragments(document).items()}
     table_start: dict[int, int] = {}
-    for number, page in enumerate(document.pages):
-        for box in _descendants(page._page_box):
-            element = getattr(box, "element", None)
-            if element is None or type(box).__name__ != "TableRowBox":
-                continue
-            t, r = element.get(TABLE), element.get(ROW)
-            if t is None or r is None or element.get(HEAD):
-                continue
-            key = (int(t), int(r))
-            first_page.setdefault(key, number)
-            table_start.setdefault(int(t), number)
+    for (t, _r), number in first_page.items():
+        table_start[t] = min(number, table_start.get(t, number))
     breaks: dict[int, list[int]] = {}
     by_page: dict[tuple[int, int], int] = {}
     for (t, r), number in first_page.items():
