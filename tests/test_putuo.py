@@ -11,9 +11,10 @@ documents also every part on the reference's page ±1.  ``*.pages.txt`` is ``pdf
 of the reference PDF (pages separated by form feeds): where each part starts.
 
 万里街道 is the variety: 元整数 tables with 0 in their empty cells, the per-item comparison
-with percentages, （类）（款）（项） names, 33 items.  Its published table 2 and 3 each leave
-their 合计 row alone on a page (we never strand a row), so its later parts start one or
-two pages earlier than published, and only its page count is held to ±1.
+with percentages, （类）（款）（项） names, 33 items.  Its published tables fill their pages
+differently (tables 2 and 3 leave their 合计 row alone on a page, which we never do; only
+table 5 repeats its header rows on a continued page, where we repeat every table's), so
+only its page count is held to ±1.
 """
 
 from __future__ import annotations
