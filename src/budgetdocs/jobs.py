@@ -8,23 +8,20 @@ numbers, contents, bookmarks) is cheap and always runs, so a reused part
 still lands on the right page.  The same input gives the same bytes whether
 parts come from the cache, a pool or one process.
 
-A part whose merged cells cross a page is laid out twice (the second time with
-the labels cut at the breaks).  When a part changed and the last render of the
-part in the same place of the same document left its first breaks in the cache,
-the two lay-outs run side by side: one lays the part out as it is, the other
-from a cut at the remembered breaks.  The second is kept only when the first's
-breaks cut the part the same way, so it is the lay-out a cold render makes: the
-guess can cost time, never change a byte.
+A part is laid out once in the common case, its merged labels cut at breaks
+predicted by a quick pass (:func:`budgetdocs.writers.pdfparts.layout_part`).
 """
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import multiprocessing
 import os
 import re
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
@@ -42,10 +39,8 @@ from .writers.pdfparts import (
     RenderedPart,
     assemble,
     front_pages,
-    guessed_cut,
     overlay_html,
     printed_numbers,
-    same_cuts,
     split,
     toc_html,
     toc_part,
@@ -69,7 +64,6 @@ class Stats:
     """What a run did: parts laid out and reused."""
 
     laid_out: int = 0
-    guessed: int = 0  # parts whose second lay-out, made from remembered breaks, was kept
     reused: int = 0
     files: int = 0
 
@@ -179,17 +173,34 @@ def _key(*parts: str) -> str:
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
 
 
+@contextmanager
+def _collected_after():
+    """The task runs with the cyclic garbage collector off; the garbage it left is
+    collected once at its end.  A part allocates a few hundred thousand objects (boxes,
+    styles) that are mostly gone when it ends; collecting while they live walked them
+    again and again (a fifth of a render's CPU).  Everything the task made is still in
+    the youngest generation at its end, so one collection of it finds its cycles."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+            gc.collect(0)
+
+
 # Worker entry point: module level so that it pickles.
 def _work(task: tuple):
+    with _collected_after():
+        return _task(task)
+
+
+def _task(task: tuple):
     kind = task[0]
     if kind == "part":
-        _, key, html, folders, base, *first = task
-        return key, _render_part(html, folders, base, *first)
-    if kind == "first":
         _, key, html, folders, base = task
-        from .writers.pdfparts import first_round
-
-        return key, first_round(html, folders, base)
+        return key, _render_part(html, folders, base)
     _, key, html, date, pages = task
     from .writers.tree import parse
 
@@ -203,10 +214,10 @@ def _work(task: tuple):
     return key, write_xlsx(tree, date)
 
 
-def _render_part(html: str, folders, base: Path, first_breaks: Optional[dict] = None) -> RenderedPart:
+def _render_part(html: str, folders, base: Path) -> RenderedPart:
     from .writers.pdfparts import render_part  # imports WeasyPrint
 
-    return render_part(html, folders, base, first_breaks)
+    return render_part(html, folders, base)
 
 
 WARM_UP = '<html lang="zh-CN"><head><link rel="stylesheet" href="style.css"></head><body><section><h1>预热</h1><table class="grid"><tr><td>一</td></tr></table></section></body></html>'
@@ -342,8 +353,6 @@ def run(
     plans = []
     tasks: dict[str, tuple] = {}
     found: dict[str, object] = {}
-    guesses: dict[str, tuple[str, str, str]] = {}  # part key -> (HTML, marked, cut at the remembered breaks)
-    places: dict[str, list[str]] = {}  # part key -> where its first breaks are remembered
     # The DOCX and XLSX are written from the PDF's layout: its merges cut at the
     # rows that start a page, those rows marked (so all three break there), and
     # the page numbers of the contents.  So the parts come first (cached).
@@ -358,18 +367,7 @@ def run(
                 found[key] = cached
                 stats.reused += 1
                 continue
-            place = _key("breaks", assets, str(doc.folder), doc.stem, str(part.index))
-            places.setdefault(key, []).append(place)
-            if key in tasks or key in guesses:
-                continue
-            guess = _remembered_breaks(cache, place)
-            cuts = guessed_cut(part.html, guess) if guess is not None else None
-            if cuts is not None:
-                guesses[key] = (part.html, *cuts)
-                tasks["first:" + key] = ("first", "first:" + key, part.html, list(folders), base)
-                tasks["guess:" + key] = ("part", "guess:" + key, part.html, list(folders), base, guess)
-            else:
-                tasks[key] = ("part", key, part.html, list(folders), base)
+            tasks.setdefault(key, ("part", key, part.html, list(folders), base))
         plans.append(entry)
     files = [fmt for fmt in ("docx", "xlsx") if fmt in formats]
     done = [0]
@@ -381,11 +379,7 @@ def run(
             progress(done[0], total[0])
 
     with _Runner(jobs, pool) as runner:
-        laid = runner.collect(runner.submit(tasks), tick)
-        if guesses:
-            laid = _settle(laid, guesses, runner, tick, total, folders, base, stats)
-        _store(laid, cache, found, stats)
-        _remember_breaks(laid, places, cache)
+        _store(runner.collect(runner.submit(tasks), tick), cache, found, stats)
         second: dict[str, tuple] = {}
         for entry in plans:
             doc = entry["doc"]
@@ -463,45 +457,6 @@ def _store(results: dict, cache: Cache, found: dict, stats: Stats) -> None:
         else:
             cache.put_file(key, value)
     found.update(results)
-
-
-def _remembered_breaks(cache: Cache, place: str) -> Optional[dict]:
-    """The first breaks the last render of a part left at ``place``, if any."""
-    data = cache.get_file(place)
-    try:
-        return {int(t): [int(r) for r in rows] for t, rows in json.loads(data).items()} if data else None
-    except (ValueError, TypeError, AttributeError):
-        return None
-
-
-def _remember_breaks(laid: dict, places: dict[str, list[str]], cache: Cache) -> None:
-    for key, value in laid.items():
-        if isinstance(value, RenderedPart) and value.first_breaks is not None:
-            data = json.dumps(value.first_breaks, sort_keys=True).encode("utf-8")
-            for place in places.get(key, []):
-                cache.put_file(place, data)
-
-
-def _settle(laid: dict, guesses: dict, runner: "_Runner", tick, total: list, folders, base: Path, stats: Stats) -> dict:
-    """Each guessed part's result: its first lay-out when that was final, else the
-    second lay-out made from the guess when the first's breaks cut the part the same
-    way, else a second lay-out from the first's breaks (run now)."""
-    settled = {k: v for k, v in laid.items() if not k.startswith(("first:", "guess:"))}
-    again: dict[str, tuple] = {}
-    for key, (html, marked, guessed) in guesses.items():
-        first, second = laid["first:" + key], laid["guess:" + key]
-        if isinstance(first, RenderedPart):
-            settled[key] = first
-        elif same_cuts(marked, first, guessed):
-            second.first_breaks = first
-            settled[key] = second
-            stats.guessed += 1
-        else:
-            again[key] = ("part", key, html, list(folders), base, first)
-    if again:
-        total[0] += len(again)
-        settled.update(runner.collect(runner.submit(again), tick))
-    return settled
 
 
 def _parts_of(entry: dict, assets: str, found: dict) -> list[RenderedPart]:

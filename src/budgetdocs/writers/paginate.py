@@ -129,6 +129,13 @@ def _set_span(cell, rowspan: int) -> None:
         del cell.attrib["rowspan"]
 
 
+def has_body_rowspans(html: str) -> bool:
+    """True when a body row of a table of the part holds a merged cell (a page break
+    could cut it); a quick test on the marked HTML, before any lay-out."""
+    root = lxml_html.document_fromstring(html)
+    return any(int(cell.get("rowspan", "1") or 1) > 1 for body in root.iter("tbody") for cell in body.iter("td", "th"))
+
+
 def split_rowspans(html: str, breaks: dict[int, list[int]]) -> str:
     """Cut every merged cell that crosses a break row; the cut-off half repeats the label."""
     if not breaks:

@@ -18,6 +18,9 @@ from weasyprint.pdf import fonts
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from ..errors import RenderError
+from . import cascade
+
+cascade.install()  # the same styles, merged once per set of matched rules
 
 _MEDIA_TYPES = {
     ".css": "text/css",
@@ -157,3 +160,50 @@ def _check_glyphs(watch: "_GlyphWatch") -> None:
 def write_pdf(html: str, asset_folders: Sequence[Path], base: Path, identifier: Optional[str] = None) -> bytes:
     """Render ``html`` to PDF bytes in one WeasyPrint run."""
     return render_document(html, asset_folders, base, identifier)[1]
+
+
+class Laid:
+    """One part parsed, cascaded and built into WeasyPrint's boxes once, then laid out
+    as often as its pagination needs (:mod:`budgetdocs.writers.pdfparts`): the quick
+    pass that predicts its breaks (:mod:`.predict`), and the lay-out kept, after its
+    merged labels were cut on the boxes (:mod:`.boxcut`).  ``layout()`` gives what
+    ``HTML(string=html).render()`` gives for the HTML the boxes now stand for
+    (WeasyPrint 70's ``Document._render``, split in two).
+    """
+
+    def __init__(self, html: str, asset_folders: Sequence[Path], base: Path):
+        from weasyprint import DEFAULT_OPTIONS
+        from weasyprint.css.counters import CounterStyle
+        from weasyprint.document import Document
+        from weasyprint.formatting_structure.build import build_formatting_structure
+        from weasyprint.text.fonts import FontConfiguration
+
+        try:
+            self.html = HTML(string=html, base_url=str(base) + "/", url_fetcher=AssetFetcher(asset_folders, base))
+            self.options = dict(DEFAULT_OPTIONS)
+            self.font_config = FontConfiguration()
+            self.counter_style = CounterStyle()
+            self.context = Document._build_layout_context(self.html, self.font_config, self.counter_style, {}, self.options)
+            self.root_box = build_formatting_structure(
+                self.html.etree_element, self.context.style_for, self.context.get_image_from_uri, self.html.base_url,
+                self.context.target_collector, self.counter_style, self.context.footnotes)
+        except _Blocked as exc:
+            raise RenderError(str(exc)) from None
+
+    def layout(self):
+        """Lay the boxes out (again): a WeasyPrint document, as ``render()`` makes it."""
+        from weasyprint.document import Document, DocumentMetadata, Page
+        from weasyprint.html import get_html_metadata
+        from weasyprint.layout import LayoutContext, layout_document as paginate_boxes
+
+        built = self.context
+        context = LayoutContext(built.style_for, built.get_image_from_uri.func, self.font_config, self.counter_style, built.target_collector)
+        context.footnotes = built.footnotes
+        try:
+            pages = paginate_boxes(self.html, self.root_box, context)
+            document = Document([Page(page) for page in pages], DocumentMetadata(**get_html_metadata(self.html)),
+                                self.html.url_fetcher, self.font_config, {}, self.options["output_intent"])
+        except _Blocked as exc:
+            raise RenderError(str(exc)) from None
+        document._html = self.html
+        return document

@@ -26,6 +26,7 @@ import copy
 import hashlib
 import io
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, Sequence
@@ -81,8 +82,6 @@ class RenderedPart:
     bookmarks: list = field(default_factory=list)
     anchors: dict[str, int] = field(default_factory=dict)  # id -> page index within the part
     sections: str = ""  # the part's sections as laid out: merges cut and page-start rows marked
-    # the breaks of its first lay-out (not cached with it: the next render's guess, see jobs)
-    first_breaks: Optional[dict] = field(default=None, compare=False)
 
     @property
     def pages(self) -> int:
@@ -157,47 +156,75 @@ def front_pages(parts: list[Part], rendered: list["RenderedPart"]) -> int:
     return sum(done.pages for part, done in zip(parts, rendered) if part.front)
 
 
+# How the parts of this process were laid out (bench/prediction.py reads it): "plain" (no
+# merged body cell: one lay-out), "predicted" (cut at the predicted breaks: the quick pass
+# and one lay-out), "rows broken" (a row broken across pages: the part laid out again),
+# "mispredicted" (the rounds of lay-outs after it).
+OUTCOMES: Counter = Counter()
 PAGINATION_ROUNDS = 4  # lay-outs at most; one more than the deepest nesting of merges seen
 BREAK_ROUNDS = 8  # lay-outs that break rows across pages, at most (one a row, per section)
 
 
-def layout_part(html: str, folders: Sequence[Path], base: Path, first_breaks: Optional[dict] = None):
+def layout_part(html: str, folders: Sequence[Path], base: Path):
     """(final HTML, laid-out WeasyPrint document) of one part: laid out until no merged
     cell crosses a page break (the labels cut by a break are repeated after it) and no
     text row is moved whole off a page it should have filled (it is broken there, see
     :mod:`budgetdocs.writers.paginate`).
 
-    ``first_breaks``: the breaks of the first lay-out, made elsewhere (see
-    :func:`first_round`); this one starts at the second, which must cut something.
+    Laid out once in the common case: the part is parsed, cascaded and built into boxes
+    once; when it has merged body cells, a quick pass predicts its breaks
+    (:mod:`.predict`), its labels are cut there on the boxes (:mod:`.boxcut`), and the
+    boxes are laid out.  That lay-out is kept when its own breaks cut the part the same
+    way: it is then the lay-out of the HTML the rounds of :func:`_rounds` reach (cutting
+    a merge moves no break).  A row to break across pages is broken and the part laid
+    out again the same way.  A wrong prediction hands the part to :func:`_rounds`, the
+    pagination as it was before the prediction existed: it costs lay-outs, never a
+    different page.
     """
-    html, document, _first = _rounds(html, folders, base, first_breaks)
-    return html, document
+    from . import paginate
+    from .boxcut import cut_boxes
+    from .pdf import Laid
+    from .predict import quick_cells
+
+    marked = paginate.mark(html)
+    for _ in range(BREAK_ROUNDS + 1):
+        laid = Laid(marked, folders, base)
+        predicted: dict = {}
+        quick = paginate.has_body_rowspans(marked)
+        if quick:
+            with quick_cells():
+                predicted = paginate.page_breaks(laid.layout())
+        cut = paginate.split_rowspans(marked, predicted)
+        if cut != marked:
+            cut_boxes(laid.root_box, predicted)
+        document = laid.layout()
+        breaks = paginate.page_breaks(document)
+        if paginate.split_rowspans(marked, breaks) != cut:
+            OUTCOMES["mispredicted"] += 1
+            return _rounds(html, folders, base)
+        rows = paginate.rows_to_break(document, cut)
+        if not rows:
+            OUTCOMES["predicted" if quick else "plain"] += 1
+            return paginate.mark_page_starts(cut, breaks), document
+        OUTCOMES["rows broken"] += 1
+        marked = paginate.break_rows(marked, rows)
+    return paginate.mark_page_starts(cut, breaks), document
 
 
-def _rounds(html: str, folders: Sequence[Path], base: Path, first_breaks: Optional[dict], first_document=None):
-    """:func:`layout_part`, and the breaks of the first lay-out (None when rows were
-    broken: the next render's guess would not be its first lay-out's).
-    ``first_document``: the first lay-out of the marked part, when made already."""
+def _rounds(html: str, folders: Sequence[Path], base: Path):
+    """:func:`layout_part` by rounds of lay-outs of the HTML: lay out, cut the merges at
+    the breaks, lay out again, until nothing changes (the pagination before the
+    prediction: the fallback, and the reference the tests compare against)."""
     from . import paginate
     from .pdf import layout_document
 
     uncut = paginate.mark(html)  # the part as laid out before any merge is cut
     html = uncut
     rounds = PAGINATION_ROUNDS
-    if first_breaks is not None:
-        again = paginate.split_rowspans(html, first_breaks)
-        if again == html:
-            raise ValueError("first_breaks cut nothing: the first lay-out is final")
-        html, rounds = again, rounds - 1
     breaking = BREAK_ROUNDS
     while True:
-        if first_document is not None:
-            document, first_document = first_document, None
-        else:
-            document = layout_document(html, folders, base)
+        document = layout_document(html, folders, base)
         breaks = paginate.page_breaks(document)
-        if first_breaks is None:
-            first_breaks = breaks
         rows = paginate.rows_to_break(document, html) if breaking else {}
         if rows:
             # the rows are broken in the part as it was before its merges were cut (the
@@ -205,7 +232,6 @@ def _rounds(html: str, folders: Sequence[Path], base: Path, first_breaks: Option
             uncut = html = paginate.break_rows(uncut, rows)
             breaking -= 1
             rounds = PAGINATION_ROUNDS
-            first_breaks = {}
             continue
         rounds -= 1
         again = paginate.split_rowspans(html, breaks)
@@ -215,62 +241,22 @@ def _rounds(html: str, folders: Sequence[Path], base: Path, first_breaks: Option
         if rounds <= 0:
             break
     # a class with no style: the layout just made stays valid
-    return paginate.mark_page_starts(html, breaks), document, (first_breaks or None)
+    return paginate.mark_page_starts(html, breaks), document
 
 
-def render_part(html: str, folders: Sequence[Path], base: Path, first_breaks: Optional[dict] = None) -> RenderedPart:
-    """Lay out and draw one part (in a worker process); ``first_breaks`` as for
-    :func:`layout_part`."""
-    html, document, first = _rounds(html, folders, base, first_breaks)
-    return _drawn(html, document, first)
-
-
-def _drawn(html: str, document, first_breaks: Optional[dict]) -> RenderedPart:
+def render_part(html: str, folders: Sequence[Path], base: Path) -> RenderedPart:
+    """Lay out (:func:`layout_part`) and draw one part (in a worker process)."""
     from .paginate import body_of
     from .pdf import draw_document
 
+    html, document = layout_part(html, folders, base)
     pdf = draw_document(document, html, font_stubs=True)
     landscape = [page.width > page.height for page in document.pages]
     anchors: dict[str, int] = {}
     for number, page in enumerate(document.pages):
         for ident in page.anchors:
             anchors.setdefault(ident, number)
-    return RenderedPart(pdf, landscape, document.make_bookmark_tree(), anchors, body_of(html), first_breaks)
-
-
-def first_round(html: str, folders: Sequence[Path], base: Path):
-    """The first lay-out of a part: the part drawn (a :class:`RenderedPart`) when no
-    merged cell crosses a break, or when a row must be broken across pages (the rounds
-    then go on here), else the breaks, for :func:`render_part` to go on from."""
-    from . import paginate
-    from .pdf import layout_document
-
-    marked = paginate.mark(html)
-    document = layout_document(marked, folders, base)
-    breaks = paginate.page_breaks(document)
-    if paginate.rows_to_break(document, marked):
-        return _drawn(*_rounds(html, folders, base, None, document))
-    if paginate.split_rowspans(marked, breaks) == marked:
-        return _drawn(paginate.mark_page_starts(marked, breaks), document, breaks)
-    return breaks
-
-
-def guessed_cut(html: str, guess: dict) -> Optional[tuple[str, str]]:
-    """(the part marked for reading its lay-out back, the part cut at ``guess``) when the
-    guessed breaks cut one of its merged cells, else None (nothing to lay out ahead)."""
-    from . import paginate
-
-    marked = paginate.mark(html)
-    cut = paginate.split_rowspans(marked, guess)
-    return (marked, cut) if cut != marked else None
-
-
-def same_cuts(marked: str, breaks: dict, guessed: str) -> bool:
-    """True when cutting the marked part at ``breaks`` (its first lay-out's) gives
-    ``guessed``: then the second lay-out made from the guess is a cold render's."""
-    from . import paginate
-
-    return paginate.split_rowspans(marked, breaks) == guessed
+    return RenderedPart(pdf, landscape, document.make_bookmark_tree(), anchors, body_of(html))
 
 
 def toc_html(part: Part, pages: dict[str, int]) -> str:
