@@ -207,6 +207,7 @@ def _once(year, units, every, formats, data_dir, out_dir, check, as_json, strict
     128 + its number (130 for Ctrl-C), or with ``stop`` lets the interruption go on up."""
     started = time.perf_counter()
     written = None
+    own_pool = None
     try:
         if every == bool(units):
             raise UsageError("请用 --unit 指定单位，或用 --all 渲染全部单位（二者选一）")
@@ -217,6 +218,10 @@ def _once(year, units, every, formats, data_dir, out_dir, check, as_json, strict
             return 2
         cache = _usable_cache(project) if use_cache else None
         use_cache = cache is not None
+        if pool is None and not check:
+            from .jobs import early_pool
+
+            pool = own_pool = early_pool(jobs, [project.templates, BUILTIN_TEMPLATES], BUILTIN_TEMPLATES)
         with parsed_records_kept_in(cache):  # units.yaml too
             the_plan = plan(project, year, units, every)
             if strict and the_plan.warnings:
@@ -264,6 +269,11 @@ def _once(year, units, every, formats, data_dir, out_dir, check, as_json, strict
         return 2
     except Exception as exc:  # noqa: BLE001 - the one place that turns surprises into a line
         return _fail_internal(exc)
+    finally:
+        if own_pool is not None:
+            from .jobs import stop_pool
+
+            stop_pool(own_pool, now=True)  # its work is done, or the run failed or was stopped
     elapsed = time.perf_counter() - started
     for path in written:
         click.echo(_shown(path))

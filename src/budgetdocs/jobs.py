@@ -274,6 +274,34 @@ def start_pool(jobs: int, folders: Sequence[Path], base: Path) -> ProcessPoolExe
     return _pool(worker_count(jobs, MAX_JOBS))
 
 
+def early_pool(jobs: int, folders: Sequence[Path], base: Path) -> Optional[ProcessPoolExecutor]:
+    """A pool for one render, started before its records are read: while the command
+    reads the records and fills the templates, its workers import the writers
+    (WeasyPrint's import alone is half a second) and lay out one page (the fonts).
+    None with one worker (``--jobs 1``, one core), or when the machine gives no process."""
+    workers = worker_count(jobs, MAX_JOBS)
+    if workers < 2:
+        return None
+    try:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+                                   initializer=_warm_worker, initargs=(list(folders), base))
+        pool.submit(int)  # forks every worker now (a fork pool starts them all at once)
+    except (BlockingIOError, OSError, RuntimeError):
+        return None
+    return pool
+
+
+def _warm_worker(folders: list, base: Path) -> None:
+    _die_with_parent()
+    from .writers import docx, xlsx  # noqa: F401
+    from .writers.pdfparts import render_part
+
+    try:
+        render_part(WARM_UP, folders, base)
+    except Exception:  # noqa: BLE001 - a template folder the real work will report on
+        pass
+
+
 class _Runner:
     """Runs the tasks of one render: in the ``--watch`` pool when there is one, else in a
     pool forked once for the whole run (both phases), else here, one after another.
@@ -297,8 +325,8 @@ class _Runner:
             stop_pool(self.own, now=kind is not None and not issubclass(kind, Exception))
 
     def _executor(self, count: int) -> Optional[ProcessPoolExecutor]:
-        if self.pool is not None:
-            return self.pool if count > 1 else None
+        if self.pool is not None:  # warm already (``--watch``, or started early): use it for any work
+            return self.pool
         if self.own is None and worker_count(self.jobs, count) > 1:
             # Load the writers before forking so that workers share them.
             from .writers import docx, xlsx  # noqa: F401
@@ -310,7 +338,7 @@ class _Runner:
     def submit(self, tasks: dict[str, tuple]) -> list:
         """Start ``tasks`` (longest first, so the pool stays busy): handles for ``collect``."""
         ordered = sorted(tasks.values(), key=lambda t: -len(t[2]))
-        executor = self._executor(len(ordered)) if len(ordered) > 1 else None
+        executor = self._executor(len(ordered)) if len(ordered) > 1 or (ordered and self.pool is not None) else None
         if executor is not None:
             try:
                 return [(task, executor.submit(_work, task)) for task in ordered]
