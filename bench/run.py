@@ -90,15 +90,17 @@ def libreoffice(docx: Path, profile: Path, bench: Bench) -> tuple[tuple[float, i
 
 
 def single_run(project: Path, args: list[str], stem_part: str) -> dict:
-    """One WeasyPrint run over a whole document's HTML (no parts, no label repeats), in a
-    process of its own after a warm-up page: its PDF's size, and the CPU seconds of its
-    lay-out and its drawing (what WeasyPrint alone needs for the document)."""
+    """One WeasyPrint run over a whole document's HTML (no parts, no label repeats, and
+    WeasyPrint's own cascade: not our :mod:`budgetdocs.writers.cascade`), in a process of
+    its own after a warm-up page: its PDF's size, and the CPU seconds of its lay-out and its
+    drawing (what the engine alone needs for the document)."""
     code = (
         "import sys, time; from pathlib import Path;"
         "from budgetdocs.build import Project, documents, plan;"
         "from budgetdocs.layout.html import BUILTIN_TEMPLATES; from budgetdocs.writers.pdf import layout_document;"
         "p = Project.at(Path.cwd()); year, unit, key = int(sys.argv[1]), sys.argv[2], sys.argv[3];"
         "doc = next(d for d in documents(p, plan(p, year, [unit], False)) if key in d.stem);"
+        "from budgetdocs.writers import cascade; cascade.uninstall();"  # the engine as it comes
         "f = [BUILTIN_TEMPLATES]; layout_document('<html><body>x</body></html>', f, BUILTIN_TEMPLATES);"
         "t = time.process_time(); d = layout_document(doc.html, f, BUILTIN_TEMPLATES); t1 = time.process_time();"
         "pdf = d.write_pdf(); t2 = time.process_time();"
@@ -176,10 +178,12 @@ def profile(bench: Bench) -> dict[str, float]:
     return {
         "total": total,
         "CSS cascade": cumulative(r"weasyprint/css/__init__\.py:get_all_computed_styles$"),
-        "layout": cumulative(r"weasyprint/layout/__init__\.py:layout_document$"),
+        "parse, cascade and boxes": cumulative(r"budgetdocs/writers/pdf\.py:__init__$"),
+        "layout (quick passes included)": cumulative(r"weasyprint/layout/__init__\.py:layout_document$"),
         "drawing and PDF": cumulative(r"weasyprint/document\.py:write_pdf$"),
         "collapsed borders": cumulative(r"weasyprint/draw/__init__\.py:draw_collapsed_borders$"),
         "HTML parsing": cumulative(r"tinyhtml5/parser\.py:parse$"),
+        "building boxes": cumulative(r"formatting_structure/build\.py:build_formatting_structure$"),
         "records (YAML)": cumulative(r"budgetdocs/build\.py:plan$"),
         "templates": cumulative(r"budgetdocs/build\.py:documents$"),
         "XLSX": cumulative(r"budgetdocs/writers/xlsx\.py:write_xlsx$"),
@@ -187,6 +191,15 @@ def profile(bench: Bench) -> dict[str, float]:
         "assembly": cumulative(r"budgetdocs/writers/pdfparts\.py:assemble$"),
         "imports": cumulative(r"<frozen importlib._bootstrap>:_find_and_load$"),
     }
+
+
+def prediction(forms: int) -> list[str]:
+    """bench/prediction.py's lines: how often the predicted breaks held, and the parts
+    that differ from the rounds, on every document of the repository (and ``forms``
+    synthetic forms)."""
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "prediction.py"), "--forms", str(forms)],
+                         cwd=ROOT, capture_output=True, text=True, check=True)
+    return [line for line in out.stdout.splitlines() if line.strip()]
 
 
 def row(name: str, s: dict, note: str = "", rss: bool = True) -> str:
@@ -275,6 +288,7 @@ def measure(bench: Bench, forms: int, large: int, have_lo: bool, quick: bool) ->
     synthetic(bench.project, large)
     fig["e"] = bench.series(lambda: bench.cold([*FORMS, "--format", "pdf"]), 1)
     fig["profile"] = None if quick else profile(bench)
+    fig["prediction"] = prediction(0 if quick else large)
     fig["probe"].append(probe())
     shutil.rmtree(scratch, ignore_errors=True)
     shutil.rmtree(cache, ignore_errors=True)
@@ -326,44 +340,38 @@ def report(fig: dict, runs: int, forms: int, large: int, have_lo: bool, quick: b
     lines.append(f"| 2017 人社局 部门预算 | {mb(fig['size_2017'])} | — | {mb(fig['size_2017_lo']) if have_lo else '—'} |")
     lines.append(f"| {forms} synthetic 2023 forms | {mb(size_f)} | {mb(single)} | {mb(fig['size_f_lo']) if have_lo else '—'} |")
 
-    lines += ["", "## Reading the results (targets of issue 12)", "", "| target | reached? | figures of this run | what bounds it |", "|---|---|---|---|"]
+    cores = os.cpu_count() or 1
+    lines += ["", "## Reading the results (targets of issue 22)", "",
+              "| target | reached? | figures of this run | what bounds it |", "|---|---|---|---|"]
     profile = fig["profile"]
     where = ""
     if profile:
         parts = ", ".join(f"{k} {v:.2f} s" for k, v in profile.items() if k != "total")
-        where = f" Profile of a cold serial render (cProfile, one process, {profile['total']:.2f} s with the profiler's overhead): {parts}."
+        where = f" Profile of a cold serial render of the 2017 disclosure (cProfile, one process, {profile['total']:.2f} s with the profiler's overhead): {parts}."
+    for label, ours, single, pages in (("2017 disclosure (PDF, DOCX, XLSX)", a, fig["single_2017"], None), (f"{forms} forms (PDF)", f, fig["single_f"], fig["pages_f"])):
+        engine = (single["layout"] + single["draw"]) / cores
+        ratio = ours["median"] / engine
+        lines.append(
+            f"| ours cold ≤ 1.3× one WeasyPrint run of the same HTML spread over {cores} cores, {label} | {verdict(ratio <= 1.3)} ({ratio:.2f}×) |"
+            f" ours {ours['median']:.2f} s; one run {single['layout'] + single['draw']:.2f} s of CPU (lay-out {single['layout']:.2f}, drawing {single['draw']:.2f}), {engine:.2f} s on {cores} cores |"
+            " ours is a plain process: Python's start-up and imports, the records and templates, the parts each parsed and cascaded on their own, the assembly"
+            + (", and the DOCX and XLSX" if pages is None else "") + f" (the profile below says how much each takes).{where if pages is None else ''} |"
+        )
     if have_lo:
         ratio_a, ratio_f = fig["b"]["median"] / a["median"], fig["g"]["median"] / f["median"]
         lines.append(
-            f"| LibreOffice/ours ≥ 1, 2017 disclosure | {verdict(ratio_a >= 1)} ({ratio_a:.2f}) | LibreOffice {fig['b']['median']:.2f} s; ours {a['median']:.2f} s |"
-            f" WeasyPrint lays out and draws every page in Python: {alone(fig['single_2017'], fig['b'])}. Beyond that, ours reads the records, renders the templates, lays"
-            f" out again the forms whose merged labels cross a page, and writes the DOCX and XLSX too.{where} |"
+            f"| LibreOffice/ours ≥ 1, 2017 disclosure in three formats | {verdict(ratio_a >= 1)} ({ratio_a:.2f}) | LibreOffice {fig['b']['median']:.2f} s (PDF only, from our DOCX); ours {a['median']:.2f} s |"
+            f" {alone(fig['single_2017'], fig['b'])} |"
         )
         lines.append(
-            f"| LibreOffice/ours ≥ 1, {forms} forms | {verdict(ratio_f >= 1)} ({ratio_f:.2f}) | LibreOffice {fig['g']['median']:.2f} s; ours {f['median']:.2f} s | "
-            f"{alone(fig['single_f'], fig['g'])}; {f['median'] / max(fig['pages_f'], 1):.3f} s of our time per page against LibreOffice's {fig['g']['median'] / max(fig['pages_f'], 1):.3f} s."
-            " Beyond that, a part whose merged labels cross a page is laid out twice |"
-        )
-        lines.append(
-            f"| PDF ≤ 1.5× LibreOffice's, {forms} forms | {verdict(size_f <= 1.5 * fig['size_f_lo'])} ({size_f / fig['size_f_lo']:.2f}×) | ours {mb(size_f)}, LibreOffice {mb(fig['size_f_lo'])} |"
-            f" one WeasyPrint run is {single / fig['size_f_lo']:.2f}× LibreOffice's: it embeds its CJK subsets keeping every glyph id (a metrics entry and a charstring offset"
-            " for each of 63,000 glyphs) and strokes every cell edge in two saved graphics states of its own. Assembly embeds each CID-keyed face as a bare CFF of the glyphs used,"
-            " and each part's rules of one colour and width are joined into long lines in one graphics state (`writers/strokes.py`); what is left is mostly the text,"
-            " every run of it positioned with a matrix of its own |"
+            f"| LibreOffice/ours ≥ 0.5, {forms} forms (PDF) | {verdict(ratio_f >= 0.5)} ({ratio_f:.2f}) | LibreOffice {fig['g']['median']:.2f} s; ours {f['median']:.2f} s |"
+            f" {alone(fig['single_f'], fig['g'])}; {f['median'] / max(fig['pages_f'], 1):.3f} s of our time per page against LibreOffice's {fig['g']['median'] / max(fig['pages_f'], 1):.3f} s |"
         )
     lines.append(
-        f"| PDF ≤ 1.2× one WeasyPrint run | {verdict(size_f <= 1.2 * single)} ({size_f / single:.2f}×) | ours {mb(size_f)}, one run {mb(single)} |"
-        " parts carry one-glyph font stubs; assembly embeds one program per face (a bare CFF of the glyphs used for the CJK faces) and stamps the footers"
-        " as one small form per page; the rules are joined in each part |"
-    )
-    lines.append(
-        f"| re-render ≤ 1 s as a plain `render` | {verdict(c['median'] <= 1)} ({c['median']:.2f} s) | `render` {c['median']:.2f} s; `--watch` {w['median']:.2f} s; nothing changed {n['median']:.2f} s |"
-        " a plain `render` is a process of its own: it pays Python's start-up, the imports (WeasyPrint's the largest)"
-        " and worker processes whose fonts are cold. The resident process that hid those costs was removed for safety (issue 19; README, \"Speed\");"
-        " `--watch` keeps them warm. What is left in `--watch` is laying out the changed part"
-        " (its merged labels cross a page break, so it is laid out twice: the two lay-outs run side by side, the second from the breaks the last render remembered, kept because the"
-        " first cut the part the same way), then the DOCX and XLSX rewritten while the PDF is assembled,"
-        f" on {os.cpu_count()} cores |"
+        f"| re-render after one changed number ≤ 1 s in `--watch`, ≤ 2 s as a plain command | {verdict(w['median'] <= 1 and c['median'] <= 2)} ({w['median']:.2f} s; {c['median']:.2f} s) |"
+        f" `--watch` {w['median']:.2f} s (save → files written {w['save']:.2f} s); `render` {c['median']:.2f} s; nothing changed {n['median']:.2f} s |"
+        " the changed form's part is laid out once (its breaks predicted), then the DOCX and XLSX are rewritten while the PDF is assembled; a plain `render`"
+        " also pays Python's start-up and imports, while its workers import WeasyPrint |"
     )
     per_small = f["median"] / forms
     per_large = e["median"] / large
@@ -371,6 +379,11 @@ def report(fig: dict, runs: int, forms: int, large: int, have_lo: bool, quick: b
         f"| peak RSS ≤ 500 MB at {large} forms, time per form linear | {verdict(e['rss'] <= 500 and per_large <= 1.2 * per_small)} ({e['rss']} MB; {per_large / per_small:.2f}× the time per form at {forms}) |"
         f" {per_small:.3f} s per form at {forms}, {per_large:.3f} s at {large} | assembly reads every part and stamps footers as forms, without decoding the pages |"
     )
+    if fig.get("prediction"):
+        lines += ["", "## Predicted breaks (bench/prediction.py, in this run)", "",
+                  "Every part laid out as the writer does (quick pass, cut, one lay-out) and as before the prediction"
+                  " (lay out, cut at the breaks, lay out again), the drawn PDFs compared byte for byte:", ""]
+        lines += [f"- {line}" for line in fig["prediction"]]
     return "\n".join(lines) + "\n"
 
 

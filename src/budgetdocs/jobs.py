@@ -292,7 +292,14 @@ def early_pool(jobs: int, folders: Sequence[Path], base: Path) -> Optional[Proce
 
 
 def _warm_worker(folders: list, base: Path) -> None:
+    """Initializer of :func:`early_pool`'s workers.  They run a little below the command
+    (nice 5): while they warm up, the command reading the records comes first; when the
+    cache holds everything, they cost the command next to nothing."""
     _die_with_parent()
+    try:
+        os.nice(5)
+    except OSError:
+        pass
     from .writers import docx, xlsx  # noqa: F401
     from .writers.pdfparts import render_part
 
