@@ -15,7 +15,8 @@ cell that would not fit the rest of its page, is laid out as usual.
 The breaks are a prediction: :func:`budgetdocs.writers.pdfparts.layout_part` lays the
 part out cut there and keeps the result only when that lay-out's own breaks cut the
 part the same way, so a wrong prediction costs a lay-out, never a wrong byte.  The
-pass takes about a third of a full lay-out (``bench/``).
+pass shares the part's parse, cascade and boxes with the lay-out kept, and takes about
+half of a lay-out's own time (a 2023 form part: 0.06 s against 0.10 s).
 """
 
 from __future__ import annotations
