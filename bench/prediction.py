@@ -14,7 +14,6 @@ many parts came out different (final HTML or PDF bytes), and the CPU seconds of 
 from __future__ import annotations
 
 import argparse
-import re
 import shutil
 import sys
 import tempfile
@@ -31,16 +30,12 @@ def projects(forms: int):
         if (folder / "data").is_dir():
             yield folder.name, folder
     if forms:
+        sys.path.insert(0, str(Path(__file__).parent))
+        from run import synthetic  # the bench's own generator: the same forms
+
         scratch = Path(tempfile.mkdtemp(prefix="forms-"))
         shutil.copytree(ROOT / "data", scratch / "data")
-        target = scratch / "data" / "2023" / "局本部"
-        shutil.rmtree(target, ignore_errors=True)
-        target.mkdir(parents=True)
-        source = (ROOT / "data" / "2023" / "人社局" / "01-劳动人事争议仲裁工作专项.yaml").read_text(encoding="utf-8")
-        for n in range(1, forms + 1):
-            text = source.replace("项目名称: 劳动人事争议仲裁工作专项", f"项目名称: 合成测试项目{n:04d}")
-            text = re.sub(r"当年财政拨款: [\d.]+", f"当年财政拨款: {1000000 + n}.00", text)
-            (target / f"{n:04d}-合成测试项目{n:04d}.yaml").write_text(text, encoding="utf-8")
+        synthetic(scratch, forms)
         yield f"{forms} synthetic forms", scratch
 
 
@@ -131,6 +126,8 @@ def main() -> None:
               f" different from the rounds: {len(r['different'])} {r['different'][:5]};"
               f" CPU new {r['new']:.1f} s" + (f", rounds {r['old']:.1f} s" if not opts.no_old else ""))
         sys.stdout.flush()
+        if synthetic:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":
