@@ -47,7 +47,14 @@ def test_cached_parallel_equals_cold_serial(tmp_path, monkeypatch):
     assert edit_stats.laid_out == 3, edit_stats
 
 
-def test_assembled_pdf_pages_contents_and_bookmarks(tmp_path, monkeypatch):
+@pytest.mark.parametrize("run", [64, 5])
+def test_assembled_pdf_pages_contents_and_bookmarks(tmp_path, monkeypatch, run):
+    """Footers, contents and bookmarks; the footers' overlay laid out in one document, or
+    in runs of 5 numbered pages (as a long document's are laid out side by side): every
+    page still carries its number."""
+    from budgetdocs.writers import pdfparts
+
+    monkeypatch.setattr(pdfparts, "OVERLAY_PAGES", run)
     monkeypatch.setenv("BUDGETDOCS_CACHE", str(tmp_path / "cache"))
     files, _ = _render(_project(tmp_path), jobs=2, cache=True)
     path = tmp_path / "a.pdf"

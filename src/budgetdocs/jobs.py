@@ -505,7 +505,7 @@ def _pdf_extras(entry: dict, rendered: list[RenderedPart]) -> list[str]:
     toc = toc_part(parts)
     extras = [toc_html(toc, printed_numbers(parts, rendered))] if toc is not None else []
     landscape = [l for part in rendered for l in part.landscape]
-    return extras + [overlay_html(entry["head"], landscape, front_pages(parts, rendered))]
+    return extras + overlay_html(entry["head"], landscape, front_pages(parts, rendered))
 
 
 def _pdf(entry: dict, assets: str, found: dict, cache: Cache) -> bytes:
@@ -513,8 +513,9 @@ def _pdf(entry: dict, assets: str, found: dict, cache: Cache) -> bytes:
     doc: DocumentJob = entry["doc"]
     parts: list[Part] = entry["parts"]
     rendered = _parts_of(entry, assets, found)
-    *numbered, overlay = [found[_key("part", assets, html)] for html in _pdf_extras(entry, rendered)]
+    extras = [found[_key("part", assets, html)] for html in _pdf_extras(entry, rendered)]
     toc = toc_part(parts)
+    numbered, overlay = (extras[:1], extras[1:]) if toc is not None else ([], extras)
     if toc is not None:
         # Placeholder numbers told us the contents' length; the numbered one replaces it.
         rendered[toc.index] = numbered[0]

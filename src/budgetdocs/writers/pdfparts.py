@@ -281,25 +281,40 @@ section.first.portrait { page: first-portrait; }
 section.first.landscape { page: first-landscape; }"""
 
 
-def overlay_html(head: str, landscape: list[bool], front: int = 0) -> str:
-    """Empty pages carrying only the footers, one per page of the document;
-    the first ``front`` pages (cover, contents) get no page number.  A document
-    with pages without numbers (:data:`NOFOLIO_META` in its head) gets two more
-    pages, landscape and portrait, with no number: :func:`assemble` stamps them there."""
-    sections = []
-    for number, wide in enumerate(landscape):
-        role = "front" if number < front else ("first" if number == front and front else "")
-        sections.append(f'<section class="{role} {"landscape" if wide else "portrait"}"></section>')
-    if NOFOLIO_META in head:
-        sections.append('<section class="front landscape"></section><section class="front portrait"></section>')
-    return _document(head, "".join(sections), OVERLAY_CSS)
+OVERLAY_PAGES = 64  # pages of footers laid out by one task: a long document's run in parallel
+
+
+def overlay_html(head: str, landscape: list[bool], front: int = 0) -> list[str]:
+    """Empty pages carrying only the footers, one per page of the document, as one or
+    more documents (:data:`OVERLAY_PAGES` numbered pages each, the front matter with the
+    first; a long document's are laid out side by side); the first ``front`` pages
+    (cover, contents) get no page number.  A document with pages without numbers
+    (:data:`NOFOLIO_META` in its head) gets two more pages at the end, landscape and
+    portrait, with no number: :func:`assemble` stamps them there."""
+    bounds = list(range(front + OVERLAY_PAGES, len(landscape), OVERLAY_PAGES))
+    chunks = []
+    for start, end in zip([0] + bounds, bounds + [len(landscape)]):
+        sections = []
+        css = OVERLAY_CSS
+        for number in range(start, end):
+            wide = landscape[number]
+            role = "front" if number < front else ("first" if number == front and front else "")
+            if number == start and start:  # a later chunk: its first page goes on counting
+                role = "at"
+                css += f"\n@page at-{'landscape' if wide else 'portrait'} {{ size: A4 {'landscape' if wide else 'portrait'}; counter-reset: page {start - front + 1}; }}"
+                css += f"\nsection.at.{'landscape' if wide else 'portrait'} {{ page: at-{'landscape' if wide else 'portrait'}; }}"
+            sections.append(f'<section class="{role} {"landscape" if wide else "portrait"}"></section>')
+        if NOFOLIO_META in head and end == len(landscape):
+            sections.append('<section class="front landscape"></section><section class="front portrait"></section>')
+        chunks.append(_document(head, "".join(sections), css))
+    return chunks
 
 
 def assemble(
     head: str,
     parts: list[Part],
     rendered: list[RenderedPart],
-    overlay: RenderedPart,
+    overlays: list[RenderedPart],
     title: str,
     author: str,
     store=None,
@@ -312,7 +327,7 @@ def assemble(
         starts.append(len(writer.pages))
         for page in PdfReader(io.BytesIO(part.pdf)).pages:
             writer.add_page(page)
-    stamps = list(PdfReader(io.BytesIO(overlay.pdf)).pages)
+    stamps = [page for overlay in overlays for page in PdfReader(io.BytesIO(overlay.pdf)).pages]
     unnumbered = 2 if NOFOLIO_META in head else 0  # (landscape, portrait) after the pages' own
     if len(stamps) != len(writer.pages) + unnumbered:
         raise RenderError(f"page overlay has {len(stamps)} pages for {len(writer.pages)} pages of content")
@@ -424,11 +439,6 @@ def printed_numbers(parts: list[Part], rendered: list[RenderedPart]) -> dict[str
     """The page number printed on the page of every id (physical page less the front matter)."""
     front = front_pages(parts, rendered)
     return {ident: page - front for ident, page in page_map(parts, rendered).items() if page > front}
-
-
-def overlay_key(head: str, landscape: list[bool]) -> str:
-    """Cache key of an overlay."""
-    return hashlib.sha256((head + "".join("L" if l else "P" for l in landscape)).encode("utf-8")).hexdigest()
 
 
 def toc_part(parts: list[Part]) -> Optional[Part]:
