@@ -7,8 +7,9 @@ content changed (see :mod:`budgetdocs.jobs`).  Parts are laid out without
 their page-number footers; assembly then
 
 1. concatenates the parts' pages,
-2. stamps the footers (``— N —``, and 示例 on sample data) from one small
-   overlay document whose pages match the parts' orientations; the front
+2. stamps the footers (``— N —``, and 示例 on sample data) from small overlay
+   documents (one for every 64 numbered pages) whose pages match the parts'
+   orientations; the front
    matter (cover and contents) has no number and the first page after it is
    page 1, as official documents are numbered; the pages of a section marked
    ``nofolio`` (a record's 设置.页码 false) are counted but show no number,
