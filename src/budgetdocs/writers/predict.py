@@ -22,8 +22,7 @@ half of a lay-out's own time (a 2023 form part: 0.06 s against 0.10 s).
 from __future__ import annotations
 
 from contextlib import contextmanager
-from pathlib import Path
-from typing import Optional, Sequence
+from typing import Optional
 
 from weasyprint.formatting_structure import boxes
 from weasyprint.layout import block
@@ -33,18 +32,6 @@ from weasyprint.text.line_break import _font_style_cache_key, create_layout, str
 _FULL = block.block_container_layout
 JOINER = "\u2060"  # no break between the characters of a run that must not break
 ALIGNED = ("top", "middle", "bottom")  # a cell aligned on its baseline is left to WeasyPrint
-
-
-def predicted_breaks(marked: str, folders: Sequence[Path], base: Path) -> dict[int, list[int]]:
-    """Per table, the body rows that start a page (as :func:`.paginate.page_breaks`),
-    from a lay-out of ``marked`` (the part numbered by :func:`.paginate.mark`) with its
-    cells' text measured whole."""
-    from .paginate import page_breaks
-    from .pdf import layout_document
-
-    with quick_cells():
-        document = layout_document(marked, folders, base)
-    return page_breaks(document)
 
 
 @contextmanager
@@ -116,17 +103,19 @@ def text_height(box, context) -> Optional[float]:
     if runs is None:
         return None
     style = box.style
-    text = "".join(t if breaks else JOINER.join(t) for t, breaks in runs).lstrip(" ")
-    layout = create_layout(text, style, context, box.width, 0)
-    # where each run starts, in UTF-8 bytes of the joined text (spans on each line)
-    bounds, at, lead = [], 0, len("".join(t if b else JOINER.join(t) for t, b in runs)) - len(text)
-    for t, breaks in runs:
-        shown = t if breaks else JOINER.join(t)
-        cut = min(lead, len(shown))
-        shown, lead = shown[cut:], lead - cut
-        size = len(shown.encode("utf-8"))
+    # each run as Pango gets it (no break inside an unbreakable one), the line's leading
+    # spaces dropped as WeasyPrint drops them, and where each starts in UTF-8 bytes
+    shown = [t if breaks else JOINER.join(t) for t, breaks in runs]
+    lead = len("".join(shown)) - len("".join(shown).lstrip(" "))
+    bounds, at = [], 0
+    for piece in shown:
+        cut = min(lead, len(piece))
+        size = len(piece[cut:].encode("utf-8"))
+        lead -= cut
         bounds.append((at, at + size))
         at += size
+    text = "".join(shown).lstrip(" ")
+    layout = create_layout(text, style, context, box.width, 0)
     encoded = text.encode("utf-8")
     line_height, strut_baseline = strut(style)
     strut_shift = 2 * strut_baseline - line_height
