@@ -604,13 +604,20 @@ def read_sheets(path: Path, where: str, problems: list[Problem]) -> Iterator[tup
             problems.append(Problem(where, 0, 0, "E100", f"工作簿已损坏，无法读取：{type(exc).__name__}: {exc}"))
 
 
-def _sheets(book: zipfile.ZipFile, where: str, problems: list[Problem]) -> Iterator[tuple[str, list[list]]]:
+def _workbook_part(book: zipfile.ZipFile):
+    """(the workbook part's XML, its relations, relation id → worksheet part) of an
+    .xlsx; refused when the workbook part is missing."""
     main = next((target for _, kind, target in _relations(book, "") if kind.endswith("/officeDocument")), "xl/workbook.xml")
     workbook = _xml(book, main)
     if workbook is None:
         raise _Refused("不是 .xlsx 工作簿（缺少 workbook.xml）")
     relations = _relations(book, main)
     targets = {rid: target for rid, kind, target in relations if kind.endswith("/worksheet")}
+    return workbook, relations, targets
+
+
+def _sheets(book: zipfile.ZipFile, where: str, problems: list[Problem]) -> Iterator[tuple[str, list[list]]]:
+    workbook, relations, targets = _workbook_part(book)
     sheets = []
     for element in workbook.iter():
         if _local(element.tag) == "sheet":
@@ -735,12 +742,7 @@ def read_cells(path: Path, where: str, problems: list[Problem]) -> tuple[list[Sh
     sheets: list[SheetCells] = []
     with book:
         try:
-            main = next((target for _, kind, target in _relations(book, "") if kind.endswith("/officeDocument")), "xl/workbook.xml")
-            workbook = _xml(book, main)
-            if workbook is None:
-                raise _Refused("不是 .xlsx 工作簿（缺少 workbook.xml）")
-            relations = _relations(book, main)
-            targets = {rid: target for rid, kind, target in relations if kind.endswith("/worksheet")}
+            workbook, relations, targets = _workbook_part(book)
             listed = []
             date1904 = False
             for element in workbook.iter():
