@@ -8,12 +8,14 @@ leaves earlier outputs exactly as they were.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable, Iterable, Optional, Sequence
+from typing import Callable, Iterable, Iterator, Optional, Sequence
 
 from .commit import NAME_MAX, STALE, WriteError, _check_target, recover, write_all  # noqa: F401 - the commit lives there
 from .errors import DataError, Problem, UsageError
@@ -127,6 +129,21 @@ class Plan:
     units: list[tuple[Unit, list[LoadedForm]]] = field(default_factory=list)
     budgets: dict[str, LoadedBudget] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
+
+
+@contextmanager
+def scratch_data(project: "Project", prefix: str) -> Iterator[Path]:
+    """A temporary project folder (removed after the block) whose ``data/`` holds the
+    project's ``units.yaml`` and classifications, for a render or check of records that
+    must not touch the user's own folders; the caller copies in the years it needs."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as scratch:
+        root = Path(scratch)
+        data = root / "data"
+        data.mkdir()
+        shutil.copy2(project.data / "units.yaml", data / "units.yaml")
+        if (project.data / "classifications").is_dir():
+            shutil.copytree(project.data / "classifications", data / "classifications")
+        yield root
 
 
 def record_files(folder: Path) -> list[Path]:

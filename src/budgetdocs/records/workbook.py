@@ -686,16 +686,11 @@ def _changes(old: str, new: str) -> list[str]:
 def _checked(project, book: ReadBook, unit, records, where: str) -> list[Problem]:
     """Every check a render gives the new records, on a copy of the project: each problem in
     a new record located at the workbook's cell, the others at their files."""
-    from ..build import Project, plan
+    from ..build import Project, plan, scratch_data
 
     problems: list[Problem] = []
-    with tempfile.TemporaryDirectory(prefix="budgetdocs-import-") as scratch:
-        root = Path(scratch)
+    with scratch_data(project, "budgetdocs-import-") as root:
         data = root / "data"
-        data.mkdir()
-        shutil.copy(project.data / "units.yaml", data / "units.yaml")
-        if (project.data / "classifications").is_dir():
-            shutil.copytree(project.data / "classifications", data / "classifications")
         for year in (book.year - 1, book.year):
             source = project.data / str(year)
             if source.is_dir():

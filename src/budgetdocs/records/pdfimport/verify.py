@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import tempfile
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
@@ -131,16 +130,11 @@ def compare(source: Document, rendered: Document) -> Verification:
 def verify(project, source: Document, year: int, folder: str, jobs: int = 1) -> tuple[Verification, list]:
     """Render the unit's record of ``year`` (PDF) in a temporary copy of the project's data and
     compare it with ``source``: (the figures, the render's warnings)."""
-    from ...build import Project, plan, render_with_stats
+    from ...build import Project, plan, render_with_stats, scratch_data
     from ...store import private_folder
 
-    with tempfile.TemporaryDirectory(prefix="budgetdocs-verify-") as scratch:
-        root = Path(scratch)
+    with scratch_data(project, "budgetdocs-verify-") as root:
         data = root / "data"
-        data.mkdir()
-        shutil.copy2(project.data / "units.yaml", data / "units.yaml")
-        if (project.data / "classifications").is_dir():
-            shutil.copytree(project.data / "classifications", data / "classifications")
         for y in (year - 1, year):
             if (project.data / str(y) / folder).is_dir():
                 shutil.copytree(project.data / str(y) / folder, data / str(y) / folder)
